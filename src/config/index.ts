@@ -1,0 +1,5 @@
+// Public surface of the config room.
+export type * from './types.js';
+export { parseClusterConf, loadClusterConf, formatProblem, MAX_CONFIG_BYTES } from './parse.js';
+export { diffConfig } from './diff.js';
+export type { ConfigDiff } from './diff.js';
