@@ -70,7 +70,8 @@ export function parseClusterConf(text: string, file: string, options: ParseOptio
   const config = buildModel(root, body, file, problems, { primaries, extraTypes });
   const sorted = problems.sorted();
   const failed = sorted.some((p) => p.severity === 'error');
-  return { config: failed || config === undefined ? undefined : deepFreeze(config), problems: sorted };
+  const keep = config !== undefined && (!failed || options.allowErrors === true);
+  return { config: keep ? deepFreeze(config) : undefined, problems: sorted };
 }
 
 let parentIndex: WeakMap<RawElement, RawElement> | undefined;
