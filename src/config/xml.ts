@@ -52,12 +52,15 @@ function entityFinding(text: string, at: number, lines: LineIndex, inAttr: boole
  */
 function scanXml(text: string, lines: LineIndex): { finding: XmlFinding } | { offsets: number[] } {
   const fail = (at: number, message: string): { finding: XmlFinding } => ({ finding: { line: lines.lineOf(Math.min(at, text.length)), where: 'xml', message } });
+  const bad = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/.exec(text);
+  if (bad !== null) return fail(bad.index, `malformed XML: control character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`);
   const offsets: number[] = [];
   const stack: { name: string; at: number }[] = [];
   let rootClosed = false;
   let i = 0;
   const n = text.length;
   let nextAmp = text.indexOf('&');
+  let nextCdEnd = text.indexOf(']]>');
   while (i < n) {
     let lt = text.indexOf('<', i);
     if (lt === -1) lt = n;
@@ -71,6 +74,8 @@ function scanXml(text: string, lines: LineIndex): { finding: XmlFinding } | { of
       if (f !== undefined) return { finding: f };
       nextAmp = text.indexOf('&', nextAmp + 1);
     }
+    if (nextCdEnd !== -1 && nextCdEnd < i) nextCdEnd = text.indexOf(']]>', i);
+    if (nextCdEnd !== -1 && nextCdEnd < lt) return fail(nextCdEnd, "malformed XML: ']]>' is not allowed in text (write ]]&gt;)");
     if (lt >= n) break;
     if (text.startsWith('<!--', lt)) {
       const end = text.indexOf('-->', lt + 4);

@@ -197,3 +197,42 @@ describe('config interop: bin/ccs_config_validate as a child process', () => {
     expect(r.stdout).to.equal('');
   });
 });
+
+describe('config interop: well-formedness verdicts equal xmllint on seeded mutations', function () {
+  before(function () {
+    if (!xmllintAvailable()) {
+      if (inCi) throw new Error('xmllint (libxml2-utils) is required in CI');
+      this.skip();
+    }
+  });
+
+  it('300 mutations of a valid config (delete, insert markup characters, truncate): same verdict', async () => {
+    const { readXml } = await import('../../../src/config/xml.js');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-wf-'));
+    try {
+      let seed = 12345;
+      const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+      const start = baseConf.indexOf('?>') + 2;
+      const inserts = ['<', '>', '&', '"', "'", '/', '=', ' ', 'x', '</a>', '<!--', '-->', '&amp;', '&#60;', '<?pi?>', ']]>', '<![CDATA[x]]>', '\u0001', '&bogus;'];
+      const disagreements: string[] = [];
+      for (let k = 0; k < 300; k++) {
+        const pos = start + rnd(baseConf.length - start);
+        const op = rnd(3);
+        const text = op === 0 ? baseConf.slice(0, pos) + baseConf.slice(pos + 1)
+          : op === 1 ? baseConf.slice(0, pos) + (inserts[rnd(inserts.length)] ?? '') + baseConf.slice(pos)
+            : baseConf.slice(0, pos);
+        const f = path.join(dir, 'm.xml');
+        writeFileSync(f, text);
+        const lint = spawnSync('xmllint', ['--noout', f], { encoding: 'utf8' });
+        const ours = readXml(text);
+        const oursWellFormed = ours.ok || ours.finding.where !== 'xml';
+        if ((lint.status === 0) !== oursWellFormed) {
+          disagreements.push(`mutation ${k}: xmllint ${lint.status === 0 ? 'ok' : 'error'}, ours ${oursWellFormed ? 'ok' : ours.ok ? '' : ours.finding.message}: ${JSON.stringify(text.slice(Math.max(0, pos - 20), pos + 20))}`);
+        }
+      }
+      expect(disagreements).to.deep.equal([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
