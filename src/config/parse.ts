@@ -48,8 +48,8 @@ export function parseClusterConf(text: string, file: string, options: ParseOptio
   for (const f of validateStructure(root)) {
     if (f.unknownChild !== undefined) {
       const parent = parentOf(root, f.element);
-      const inResources = parent !== undefined && (resourceContainers.has(parent.tag) || primaries.has(parent.tag) || parent.tag === 'rm');
-      if (inResources && extraTypes.has(f.unknownChild)) continue; // known from agent metadata
+      const inResources = parent !== undefined && (resourceContainers.has(parent.tag) || primaries.has(parent.tag));
+      if ((inResources || parent?.tag === 'rm') && extraTypes.has(f.unknownChild)) continue; // known from agent metadata
       if (inResources) {
         const hint = closest(f.unknownChild, [...primaries.keys(), ...extraTypes.keys()]);
         problems.add('warning', f.element.line, describeElement(f.element),
