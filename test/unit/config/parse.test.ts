@@ -243,6 +243,26 @@ describe('config: warnings never fail validation', () => {
     expect(errorsOf(r3.problems).find((p) => p.where === 'scrpt[name=httpd]/@file')?.message).to.match(/required parameter/);
   });
 
+  it('agent metadata resolves ref= of a custom type by its primary parameter', () => {
+    const types = new Map<string, ResourceTypeInfo>([['glusterfs', { parameters: [
+      { name: 'volume', required: true, primary: true, unique: true }] }]]);
+    let text = edit(baseConf, '<ip address="10.1.1.1"/>', '<ip address="10.1.1.1"/>\n      <glusterfs volume="gv0"/>');
+    text = edit(text, '<service name="db" depend="service:web"/>', '<service name="db" depend="service:web"><glusterfs ref="gv0"/></service>');
+    const ok = parseClusterConf(text, 'g.conf', { resourceTypes: types });
+    expect(ok.problems.map(formatProblem)).to.deep.equal([]);
+    const bad = parseClusterConf(edit(text, '<glusterfs ref="gv0"/>', '<glusterfs ref="gv1"/>'), 'g.conf', { resourceTypes: types });
+    expect(errorsOf(bad.problems).map((p) => `${p.where}: ${p.message}`)).to.deep.equal(["glusterfs[ref=gv1]/@ref: no <glusterfs volume=\"gv1\"> in <rm><resources>; did you mean 'gv0'?"]);
+  });
+
+  it('unknown element outside resources: warning with did-you-mean', () => {
+    const text = edit(baseConf, '<cman/>', '<cman/>\n  <fence_deamon post_join_delay="3"/>');
+    const r = parseClusterConf(text, 'w.conf');
+    expect(r.config).to.not.equal(undefined);
+    const w = warningsOf(r.problems).find((p) => p.where === 'fence_deamon');
+    expect(w?.message).to.match(/unknown element <fence_deamon> inside <cluster>; did you mean 'fence_daemon'\?/);
+    expect(w?.line).to.equal(lineOf(text, '<fence_deamon'));
+  });
+
   it('timer relations: consensus below 1.2 x token, qdisk vs token', () => {
     const text = edit(baseConf, '<cman/>', '<cman expected_votes="5"/>\n  <totem token="10000" consensus="11000"/>\n  <quorumd label="qd" votes="2" interval="1" tko="10"/>');
     const r = parseClusterConf(text, 'w.conf');
