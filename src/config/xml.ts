@@ -34,12 +34,21 @@ export class LineIndex {
   }
 }
 
-const predefinedEntity = /^&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/;
+const predefinedEntity = /^&(?:amp|lt|gt|quot|apos|#[0-9]{1,8}|#x[0-9a-fA-F]{1,7});/;
 const nameRe = /[A-Za-z_:][-A-Za-z0-9_.:]*/y;
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\n' || c === '\t' || c === '\r';
 
 function entityFinding(text: string, at: number, lines: LineIndex, inAttr: boolean): XmlFinding | undefined {
-  if (predefinedEntity.test(text.slice(at, at + 12))) return undefined;
+  const head = text.slice(at, at + 12);
+  const ref = predefinedEntity.exec(head);
+  if (ref !== null) {
+    const num = /^&#(x?)([0-9a-fA-F]+);/.exec(ref[0]);
+    if (num === null) return undefined;
+    const cp = Number.parseInt(num[2] as string, num[1] === 'x' ? 16 : 10);
+    const legal = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+    if (legal) return undefined;
+    return { line: lines.lineOf(at), where: 'xml', message: `malformed XML: character reference ${ref[0]} is not a legal XML character` };
+  }
   const name = /^&([^\s;<&"']{0,40})/.exec(text.slice(at, at + 42))?.[1] ?? '';
   const semi = text[at + 1 + name.length] === ';' ? ';' : '';
   return { line: lines.lineOf(at), where: 'xml', message: `undefined entity reference '&${name}${semi}'${inAttr ? ' in an attribute value' : ''} (only &amp; &lt; &gt; &quot; &apos; and character references are allowed; a bare & must be written &amp;)` };
@@ -173,9 +182,21 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: false,
-  processEntities: true,
+  processEntities: false, // decodeAttribute() does it, in one pass, after the scanner vetted every reference
   htmlEntities: false,
 });
+
+const namedEntities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** XML attribute-value normalization (literal tab/CR/LF -> space) and reference decoding, one pass. */
+function decodeAttribute(raw: string): string {
+  if (!/[&\t\n\r]/.test(raw)) return raw;
+  return raw.replace(/\r\n|[\t\n\r]/g, ' ').replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_m, ref: string) => {
+    if (ref.startsWith('#x')) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
+    if (ref.startsWith('#')) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
+    return namedEntities[ref] ?? '';
+  });
+}
 
 /** Parse cluster.conf text into a RawElement tree (not frozen; the caller freezes). */
 export function readXml(text: string): XmlResult {
@@ -197,7 +218,7 @@ export function readXml(text: string): XmlResult {
     const line = offset !== undefined ? lines.lineOf(offset) : 0;
     const attrsIn = (node[':@'] ?? {}) as Record<string, unknown>;
     const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(attrsIn)) attrs[k] = String(v);
+    for (const [k, v] of Object.entries(attrsIn)) attrs[k] = decodeAttribute(String(v));
     const children: RawElement[] = [];
     const body = node[tag];
     if (Array.isArray(body)) {

@@ -77,6 +77,14 @@ describe('config: parse a valid cluster.conf', () => {
     expect(qd?.heuristics.map((h) => [h.program, h.score, h.intervalS, h.tko])).to.deep.equal([['true', 1, 2, 4], ['false', 2, 2, 4]]);
   });
 
+  it('decodes references and normalizes whitespace in attribute values as XML does', () => {
+    const text = edit(baseConf, 'file="/etc/init.d/httpd"', 'file="/etc/init.d/httpd &amp;&amp; echo &quot;x&#60;&#x41;&quot;&#10;y\tz"');
+    const r = parseClusterConf(text, 'e.conf');
+    expect(errorsOf(r.problems)).to.deep.equal([]);
+    const script = r.config?.rm.services[0]?.element.children[0]?.children[0]?.children[0];
+    expect(script?.attrs['file']).to.equal('/etc/init.d/httpd && echo "x<A"\ny z');
+  });
+
   it('returns deeply frozen objects', () => {
     const c = parseClusterConf(baseConf, 'base.conf').config;
     expect(Object.isFrozen(c)).to.equal(true);
@@ -113,6 +121,7 @@ const brokenCases: BrokenCase[] = [
   { name: 'malformed XML (unquoted attribute)', text: () => edit(baseConf, 'nodeid="2"', 'nodeid=2'), at: 'nodeid=2', where: /^xml$/, message: /malformed XML/ },
   { name: 'malformed XML (truncated file)', text: () => baseConf.slice(0, baseConf.indexOf('<rm>')), at: '<cluster name', where: /^xml$/, message: /malformed XML|not closed/ },
   { name: 'bare & in an attribute', text: () => edit(baseConf, 'file="/etc/init.d/httpd"', 'file="/etc/init.d/httpd && true"'), at: '&& true', where: /^xml$/, message: /entity reference/ },
+  { name: 'illegal character reference', text: () => edit(baseConf, 'file="/etc/init.d/httpd"', 'file="/etc/init.d/httpd&#0;"'), at: '&#0;', where: /^xml$/, message: /character reference &#0; is not a legal XML character/ },
   { name: 'root element is not <cluster>', text: () => '<?xml version="1.0"?>\n<clusterz name="a" config_version="1"/>\n', at: '<clusterz', where: /clusterz/, message: /root element must be <cluster>/ },
   { name: 'entity-expansion attack (billion laughs)', text: () => `<?xml version="1.0"?>\n<!DOCTYPE cluster [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n]>\n<cluster name="&lol2;" config_version="1"/>\n`,
     at: '<!DOCTYPE', where: /^xml$/, message: /DOCTYPE.*not allowed/ },
