@@ -55,6 +55,11 @@ describe('config: diffConfig', () => {
     expect(removed).to.include('node n4 removed (nodeid 4, votes 1)');
   });
 
+  it('an untracked service attribute change is reported next to a tracked one', () => {
+    const t = edit(baseConf, '<service name="web" domain="pref" recovery="restart">', '<service name="web" domain="pref" recovery="disable" nfslock="1">');
+    expect(diffConfig(a, cfg(t)).describe()).to.deep.equal(['service:web: recovery restart -> disable', 'service:web: attributes name=web -> name=web nfslock=1']);
+  });
+
   it('a changed resource tree inside a service is reported', () => {
     const t = edit(baseConf, '<script name="httpd" file="/etc/init.d/httpd"/>', '<script name="httpd" file="/etc/init.d/nginx"/>');
     const d = diffConfig(a, cfg(t));
