@@ -602,6 +602,7 @@ export class PolicyEngine {
         return;
       }
       this.setState(s, 'failed', ni, `stop failed on ${this.nm(ni)}`);
+      s.lastOwner = ni; // clustat shows (last owner) for failed services
       this.mark(s, `stop failed on ${this.nm(ni)}; needs clusvcadm -d then -e`);
       this.reply(s, op.purpose === 'relocate' ? 'RG_EABORT' : 'RG_EFAIL', `stop failed on ${this.nm(ni)}`);
       return;
@@ -655,6 +656,7 @@ export class PolicyEngine {
       this.reply(s, outcome === 'relocate' ? 'RG_ERELO' : 'RG_EFAIL', `migration to ${this.nm(op.target)} failed; still on ${this.nm(ni)}`);
     } else {
       this.setState(s, 'failed', ni, 'migration failed');
+      s.lastOwner = ni;
       this.mark(s, `migration to ${this.nm(op.target)} failed`);
       this.reply(s, 'RG_EFAIL', `migration to ${this.nm(op.target)} failed`);
     }
