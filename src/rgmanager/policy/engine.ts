@@ -595,10 +595,10 @@ export class PolicyEngine {
       s.flags &= ~FLAG_PARTIAL;
       s.reloc = undefined;
       if (op.purpose === 'disable' && s.state === 'failed') {
-        // disable of a failed service whose stop fails again
-        this.setState(s, 'disabled', NONE, 'stop failed');
-        this.mark(s, 'marked disabled, but some resources may still be allocated');
-        this.reply(s, 'RG_EWARNING', 'stop failed; resources may still be allocated');
+        // Deviation: rgmanager marks it disabled anyway ("some resources may still be
+        // allocated", RG_EWARNING), after which an enable could start it on a second node.
+        // It stays failed on this node until a stop succeeds (or the node is fenced).
+        this.reply(s, 'RG_EFAIL', `stop failed again on ${this.nm(ni)}; still failed there`);
         return;
       }
       this.setState(s, 'failed', ni, `stop failed on ${this.nm(ni)}`);
