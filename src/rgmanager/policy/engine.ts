@@ -130,6 +130,8 @@ export class PolicyEngine {
   private quorum: QuorumView;
   private previousQuorum = 0;
   private out: Decision[] = [];
+  /** Services whose state changed in this step (invariants are checked on them). */
+  private changed: number[] = [];
   private now = 0;
 
   constructor(config: PolicyConfig) {
@@ -242,7 +244,10 @@ export class PolicyEngine {
     assert(Number.isFinite(nowMs), 'nowMs must be finite');
     this.now = Math.max(this.now, nowMs);
     this.out = [];
+    this.changed = [];
     let gained: number[] = [];
+    /** Services to re-evaluate; undefined = all. */
+    let scope: number[] | undefined;
     switch (event.type) {
       case 'membership': {
         const online = new Set<number>();
@@ -269,7 +274,14 @@ export class PolicyEngine {
       }
       case 'fence-result': this.onFenceResult(this.nodeIdx(event.node), event.ok); break;
       case 'fence-override': this.onFenceOverride(this.nodeIdx(event.node)); break;
-      case 'start-result': this.onStartResult(this.svcIdx(event.service), this.nodeIdx(event.node), event.ok); break;
+      case 'start-result': {
+        const si = this.svcIdx(event.service);
+        this.onStartResult(si, this.nodeIdx(event.node), event.ok);
+        // A successful start changes no node's count, no domain and no hold: only the service
+        // itself (quorum loss) and its dependents can be affected.
+        if (this.svcs[si]!.state === 'started') scope = [si, ...this.svcCfg[si]!.dependents].sort((a, b) => a - b);
+        break;
+      }
       case 'stop-result': this.onStopResult(this.svcIdx(event.service), this.nodeIdx(event.node), event.ok); break;
       case 'migrate-result': this.onMigrateResult(this.svcIdx(event.service), this.nodeIdx(event.node), event.outcome); break;
       case 'convalesce-result': this.onConvalesceResult(this.svcIdx(event.service), this.nodeIdx(event.node), event.ok); break;
@@ -283,7 +295,7 @@ export class PolicyEngine {
       case 'tick': break;
     }
     this.requestFences();
-    this.evaluate(gained);
+    this.evaluate(gained, scope);
     this.checkInvariants();
     return { decisions: this.out };
   }
@@ -522,6 +534,7 @@ export class PolicyEngine {
     const isActive = owner >= 0 && ACTIVE_STATES.has(state);
     if (wasActive) this.uncount(s.owner, s.index);
     if (isActive) this.countIn(owner, s.index);
+    this.changed.push(s.index);
     if (s.owner >= 0 && owner !== s.owner) s.lastOwner = s.owner;
     s.owner = owner;
     if (s.state !== state) s.lastTransitionMs = this.now;
@@ -912,10 +925,11 @@ export class PolicyEngine {
 
   // ---------------------------------------------------------------- evaluation (eval_groups)
 
-  private evaluate(gained: number[]): void {
+  private evaluate(gained: number[], scope: readonly number[] | undefined): void {
+    const svcs = scope === undefined ? this.svcs : scope.map((i) => this.svcs[i]!);
     if (!this.quorum.quorate) {
       // "#1: Quorum Dissolved": emergency stop of every service running on a member.
-      for (const s of this.svcs) {
+      for (const s of svcs) {
         if (s.op === undefined && s.owner >= 0 && this.nodes[s.owner]!.online && (s.state === 'started')) {
           s.reloc = undefined;
           this.stopOn(s, 'emergency', 'emergency', 'stopping', 'quorum lost: emergency stop');
@@ -924,7 +938,7 @@ export class PolicyEngine {
       return;
     }
     this.refreshDomains();
-    for (const s of this.svcs) {
+    for (const s of svcs) {
       if (s.op !== undefined) continue;
       const si = s.index;
       const cfg = this.svcCfg[si]!;
@@ -990,7 +1004,8 @@ export class PolicyEngine {
   // ---------------------------------------------------------------- invariants
 
   private checkInvariants(): void {
-    for (const s of this.svcs) {
+    for (const i of this.changed) {
+      const s = this.svcs[i]!;
       const active = ACTIVE_STATES.has(s.state);
       assert(!active || s.owner >= 0, `${this.sid(s.index)} is ${s.state} without an owner`);
       if (s.state === 'starting') assert(s.op?.kind === 'start', `${this.sid(s.index)} starting without a start in flight`);
