@@ -288,7 +288,8 @@ export class PolicyEngine {
       case 'status-failure': this.onStatusFailure(this.svcIdx(event.service), this.nodeIdx(event.node)); break;
       case 'status-partial': {
         const s = this.svcs[this.svcIdx(event.service)]!;
-        if (s.state === 'started' && s.op === undefined && s.owner === this.nodeIdx(event.node)) s.flags |= FLAG_PARTIAL;
+        const ni = this.nodeIdx(event.node);
+        if (s.state === 'started' && s.op === undefined && s.owner === ni && this.nodes[ni]!.online) s.flags |= FLAG_PARTIAL;
         break;
       }
       case 'request': this.onRequest(event.requestId, event.op, event.service, event.target); break;
@@ -336,9 +337,10 @@ export class PolicyEngine {
       n.fence = 'needed';
       n.fenceRetryAtMs = 0;
     }
+    for (const i of gained) this.nodes[i]!.online = true;
+    this.recomputeQuorum(false);
     for (const i of gained) {
       const n = this.nodes[i]!;
-      n.online = true;
       if (n.fence !== 'clean') {
         // fenced: "averting fence" - the node rejoined as a clean member, so it restarted
         // (cman's dirty rule) and runs none of its former services.
@@ -348,7 +350,6 @@ export class PolicyEngine {
     }
     // A membership change re-evaluates held services (rgmanager: next node transition).
     for (const s of this.svcs) s.hold = false;
-    this.recomputeQuorum(false);
     return gained;
   }
 
@@ -366,8 +367,8 @@ export class PolicyEngine {
       qdiskVotes: qdiskHeld ? this.config.qdisk!.votes : 0, twoNode: this.config.twoNode,
       previousQuorum: this.previousQuorum, allowDecrease,
     });
-    // The ratchet starts at the first quorate view; before it, no quorum to keep.
-    this.previousQuorum = r.quorum;
+    this.previousQuorum = r.quorum; // cman's ratchet: the next calculation starts from here
+
     this.quorum = { quorate: votes.length > 0 && r.quorate, totalVotes: r.totalVotes, expectedVotes: r.expectedVotes,
       quorum: r.quorum, qdiskHeld };
   }
@@ -431,7 +432,7 @@ export class PolicyEngine {
       }
       s.flags &= ~FLAG_PARTIAL;
       this.setState(s, 'stopped', NONE, why);
-      this.mark(s, `${why}; service recovers`);
+      this.mark(s, (s.flags & FLAG_FROZEN) !== 0 ? `${why}; frozen, stays stopped` : `${why}; service recovers`);
       if (purpose === 'relocate' && s.reloc !== undefined) {
         s.reloc.origin = NONE; // the old owner is gone; it cannot be the restart-locally fallback
         this.relocationStep(s);
@@ -566,6 +567,7 @@ export class PolicyEngine {
 
   private stopOn(s: Svc, purpose: Purpose, mode: StopMode, state: ServiceStateName, reason: string): void {
     assert(s.op === undefined && s.owner >= 0, `stop of ${this.sid(s.index)} without an owner or with an operation in flight`);
+    assert(this.nodes[s.owner]!.online, `stop of ${this.sid(s.index)} on offline ${this.nm(s.owner)}`);
     s.op = { kind: 'stop', node: s.owner, target: NONE, purpose };
     this.setState(s, state, s.owner, reason);
     this.out.push({ op: 'stop', service: this.sid(s.index), node: this.nm(s.owner), mode, reason });
@@ -685,7 +687,8 @@ export class PolicyEngine {
 
   private onStatusFailure(si: number, ni: number): void {
     const s = this.svcs[si]!;
-    if (s.state !== 'started' || s.owner !== ni || s.op !== undefined || (s.flags & FLAG_FROZEN) !== 0) return;
+    // A report from a node that already left counts for nothing: its services wait for the fence.
+    if (s.state !== 'started' || s.owner !== ni || s.op !== undefined || (s.flags & FLAG_FROZEN) !== 0 || !this.nodes[ni]!.online) return;
     s.note = `status check failed on ${this.nm(ni)}`;
     this.stopOn(s, 'recover', 'recover', 'recoverable', `status check failed on ${this.nm(ni)}`);
   }

@@ -26,7 +26,7 @@ export type SimEvent =
   | { kind: 'migrate' | 'start-fail' | 'start-ok' | 'stop-fail' | 'stop-ok' | 'migrate-fail'; service: string; node: string }
   | { kind: 'wait'; seconds: number };
 
-export interface SimReply { readonly step: number; readonly service: string; readonly code: RgCodeName; readonly message: string; readonly owner: string | null }
+export interface SimReply { readonly step: number; readonly requestId: number; readonly service: string; readonly code: RgCodeName; readonly message: string; readonly owner: string | null }
 
 /** Upper bound on decisions handled while settling one event (a livelock guard). */
 const MAX_SETTLE_DECISIONS = 1_000_000;
@@ -155,6 +155,9 @@ export class Scenario {
     }
   }
 
+  /** Number of user requests issued so far (request ids are 1..requestCount). */
+  get requestCount(): number { return this.nextRequestId - 1; }
+
   private request(op: UserOp, service: string, target: string | undefined): void {
     const requestId = this.nextRequestId++;
     this.feed(target === undefined ? { type: 'request', requestId, op, service } : { type: 'request', requestId, op, service, target });
@@ -236,7 +239,7 @@ export class Scenario {
         this.record(null, `mark-${d.state}`, d.service, d.reason);
         return undefined;
       case 'reply':
-        this.replies.push({ step: this.stepNo, service: d.service, code: d.code, message: d.message, owner: d.owner });
+        this.replies.push({ step: this.stepNo, requestId: d.requestId, service: d.service, code: d.code, message: d.message, owner: d.owner });
         this.record(null, 'reply', d.service, `${d.code} (${d.message}): ${d.reason}`);
         return undefined;
     }

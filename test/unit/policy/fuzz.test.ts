@@ -52,7 +52,11 @@ describe('policy fuzz (seeded)', () => {
             if (v.state === 'started') expect(on, `${where}: ${v.id}`).to.deep.equal([v.owner]);
             if (v.state === 'stopped' || v.state === 'disabled') expect(on, `${where}: ${v.id}`).to.deep.equal([]);
             expect(on.length, `${where}: ${v.id} on ${on}`).to.be.at.most(1);
+            expect(v.pending, `${where}: ${v.id} left in flight after settling`).to.equal(null);
           }
+          // every request answered exactly once, in the step it was made (the executor settles)
+          const ids = sc.replies.map((x) => x.requestId).sort((a, b) => a - b);
+          expect(ids, `${where}: replies`).to.deep.equal(Array.from({ length: sc.requestCount }, (_, k) => k + 1));
         }
       }
     });
