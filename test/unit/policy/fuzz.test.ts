@@ -54,6 +54,9 @@ describe('policy fuzz (seeded)', () => {
             expect(on.length, `${where}: ${v.id} on ${on}`).to.be.at.most(1);
             expect(v.pending, `${where}: ${v.id} left in flight after settling`).to.equal(null);
           }
+          // evaluation is complete after settling: re-evaluating everything decides nothing new
+          const again = sc.engine.clone().step({ type: 'tick' }, sc.nowMs).decisions.filter((d) => d.op !== 'fence' && d.op !== 'mark');
+          expect(again, `${where}: a full re-evaluation still decides`).to.deep.equal([]);
           // every request answered exactly once, in the step it was made (the executor settles)
           const ids = sc.replies.map((x) => x.requestId).sort((a, b) => a - b);
           expect(ids, `${where}: replies`).to.deep.equal(Array.from({ length: sc.requestCount }, (_, k) => k + 1));
