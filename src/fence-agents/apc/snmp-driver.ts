@@ -102,6 +102,9 @@ export class ApcSnmpDriver implements FenceDriver {
         return new FenceError('privileges', `SNMP SET for ${what} refused by ${this.where()}: ${name} ` +
           `(read-only community or user? outlet exists?)`);
       }
+      if (name === 'authorizationError') {
+        return new FenceError('login', `SNMP v${this.s.version} access to ${what} denied by ${this.where()}: ${name} (security level or view?)`);
+      }
       if (name === 'noSuchName') return new FenceError('status', `${what}: no such outlet/OID on ${this.where()} (noSuchName)`);
       return new FenceError('generic', `${what}: the device answered ${name}`);
     }
