@@ -23,8 +23,9 @@ function metaParams(def: AgentDefinition): MetaParam[] {
   return list.sort((a, b) => a.spec.order - b.spec.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-function contentXml(spec: OptionSpec, defaultValue: string | undefined): string[] {
-  if (spec.noContent === true) return [];
+function contentXml(spec: OptionSpec, defaultValue: string | undefined, deprecatedEntry: boolean): string[] {
+  // upstream drops <content> of *_path/*_file options, but keeps it on the deprecated alias (debug)
+  if (spec.noContent === true && !deprecatedEntry) return [];
   const def = defaultValue !== undefined ? ` default="${xmlEscape(defaultValue)}"` : '';
   if (spec.type === 'select' && spec.choices !== undefined) {
     return [`\t\t<content type="select"${def}  >`,
@@ -55,7 +56,7 @@ export function metadataXml(def: AgentDefinition, invokedAs: string = def.name):
     lines.push(`\t<parameter ${attrs.join(' ')}>`);
     lines.push(`\t\t<getopt mixed="${xmlEscape(getoptText(spec))}" />`);
     const d = symlink?.defaults?.[spec.name] ?? spec.default;
-    lines.push(...contentXml(spec, d));
+    lines.push(...contentXml(spec, d, p.deprecated));
     lines.push(`\t\t<shortdesc lang="en">${xmlEscape(spec.shortdesc)}</shortdesc>`);
     lines.push('\t</parameter>');
   }
