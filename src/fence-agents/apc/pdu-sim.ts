@@ -9,6 +9,7 @@
 // a `stuck` file there (or setStuck()) makes commands succeed but change nothing.
 import snmp, { type Agent, type MibRequest } from 'net-snmp';
 import { spawn } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 
@@ -80,6 +81,13 @@ export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
   const names: string[] = [];
   for (let i = 1; i <= n; i++) names.push(opts.names?.[i - 1] ?? `Outlet ${i}`);
   if (opts.stateDir !== undefined) mkdirSync(opts.stateDir, { recursive: true });
+  if (opts.v3PrivProtocol === 'des' && opts.v3PrivPass !== undefined && opts.v3PrivPass !== '') {
+    try {
+      createCipheriv('des-cbc', Buffer.alloc(8), Buffer.alloc(8));
+    } catch {
+      throw new Error('SNMPv3 DES privacy needs Node started with --openssl-legacy-provider (bin/apc_pdu_sim does so)');
+    }
+  }
 
   const state: number[] = [];
   for (let i = 1; i <= n; i++) {
