@@ -7,11 +7,17 @@
 // sysObjectID (model) decides which one a client picks. Each outlet can run a command when it
 // powers off or on (so a simulated node really dies), outlet states persist in a state dir, and
 // a `stuck` file there (or setStuck()) makes commands succeed but change nothing.
-import snmp, { type Agent, type MibRequest } from 'net-snmp';
+import type netSnmp from 'net-snmp';
+import type { Agent, MibRequest } from 'net-snmp';
+import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+
+// Loaded through require(): importing this large CommonJS file from ESM makes Node scan it for
+// named exports (cjs-module-lexer), which costs ~45 ms of every agent process start.
+const snmp = createRequire(import.meta.url)('net-snmp') as typeof netSnmp;
 
 export type PduModel = 'rpdu' | 'ms' | 'ms6' | 'msp';
 
