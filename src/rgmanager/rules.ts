@@ -424,3 +424,12 @@ export async function loadResourceRules(dirs: readonly string[], opts: LoadRules
 export function findAction(actions: readonly ActionRule[], op: string): ActionRule | undefined {
   return actions.find((a) => a.name === op);
 }
+
+/** What the config validator needs to know about the loaded types (its schema grows with them). */
+export function resourceTypeInfo(rules: RuleSet): Map<string, { readonly parameters: readonly { name: string; required: boolean; primary: boolean; unique: boolean }[] }> {
+  const m = new Map<string, { readonly parameters: readonly { name: string; required: boolean; primary: boolean; unique: boolean }[] }>();
+  for (const r of rules.sorted) {
+    m.set(r.type, { parameters: r.params.map((p) => ({ name: p.name, required: p.required, primary: p.primary, unique: p.unique })) });
+  }
+  return m;
+}
