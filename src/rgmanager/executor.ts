@@ -61,6 +61,11 @@ export interface ExecutorOptions {
   readonly onRun?: (event: { node: TreeNode; op: AgentOp; phase: 'begin' | 'end'; result?: AgentRunResult }) => void;
   /** Clock for status intervals (default Date.now). */
   readonly nowMs?: () => number;
+  /**
+   * Run every agent through this command, e.g. ['nsenter', '--net=/var/run/netns/X'] to act
+   * inside a network namespace. Empty by default.
+   */
+  readonly commandPrefix?: readonly string[];
 }
 
 export interface TreeOpResult {
@@ -196,7 +201,10 @@ export class Executor {
       let settled = false;
       let child: ReturnType<typeof spawn>;
       try {
-        child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const prefix = this.opts.commandPrefix ?? [];
+        child = prefix.length > 0
+          ? spawn(prefix[0]!, [...prefix.slice(1), file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+          : spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       } catch (e) {
         resolve({ rc: OCF_ERR_GENERIC, ok: false, timedOut: false, skipped: false, durationMs: 0, output: '', error: `cannot run ${file}: ${(e as Error).message}` });
         return;
