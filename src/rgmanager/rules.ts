@@ -56,6 +56,12 @@ export interface ResourceRule {
   readonly actions: readonly ActionRule[];
   /** True when the metadata declared no primary parameter and `name` was added as primary. */
   readonly syntheticPrimary: boolean;
+  /**
+   * rgmanager copies `<content default>` values into the resource (and so into OCF_RESKEY_*).
+   * Plain OCF agents (no primary parameter, no rgmanager section, e.g. heartbeat's Dummy)
+   * apply their own defaults, as under Pacemaker, so theirs are not copied.
+   */
+  readonly copyDefaults: boolean;
 }
 
 export class MetadataError extends Error {
@@ -136,8 +142,9 @@ export function parseAgentMetadata(xml: string, agentPath: string): ResourceRule
   } catch (e) {
     throw new MetadataError(agentPath, `meta-data is not well-formed XML: ${(e as Error).message.split('\n')[0]}`);
   }
-  const ra = doc['resource-agent'] as XmlObj | undefined;
-  if (ra === undefined || typeof ra !== 'object') throw new MetadataError(agentPath, 'meta-data has no <resource-agent> element');
+  const raRaw = doc['resource-agent'];
+  if (raRaw === undefined) throw new MetadataError(agentPath, 'meta-data has no <resource-agent> element');
+  const ra: XmlObj = typeof raRaw === 'object' && raRaw !== null && !Array.isArray(raRaw) ? raRaw as XmlObj : {};
   const type = attr(ra, 'name');
   if (type === undefined || type.trim() === '') throw new MetadataError(agentPath, '<resource-agent> has no name attribute');
   if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(type)) throw new MetadataError(agentPath, `resource type name "${type}" is not a valid XML tag name`);
@@ -167,6 +174,8 @@ export function parseAgentMetadata(xml: string, agentPath: string): ResourceRule
   }
   const primaries = params.filter((p) => p.primary);
   if (primaries.length > 1) throw new MetadataError(agentPath, `${type}: more than one primary parameter (${primaries.map((p) => p.name).join(', ')})`);
+  const hasRgmanagerSection = asArray(ra['special'] as XmlObj | XmlObj[] | undefined).some((sp) => attr(sp, 'tag') === 'rgmanager');
+  const copyDefaults = primaries.length > 0 || hasRgmanagerSection;
   let syntheticPrimary = false;
   if (primaries.length === 0) {
     // OCF agents (e.g. heartbeat's Dummy) have no primary parameter; rgmanager needs one to
@@ -242,6 +251,7 @@ export function parseAgentMetadata(xml: string, agentPath: string): ResourceRule
     childTypes,
     actions,
     syntheticPrimary,
+    copyDefaults,
   };
 }
 

@@ -106,6 +106,8 @@ interface MutableResource {
   refs: number;
   nonCritical: boolean;
   nonCriticalSeen: boolean;
+  /** Attributes written in the definition (collisions are checked on these only). */
+  explicit: ReadonlySet<string>;
 }
 
 interface MutableNode {
@@ -197,7 +199,7 @@ class Builder {
         attrs.push({ name: p.name, value: siteDefault, ...flags, inherit: undefined });
       } else if (p.inherit !== undefined) {
         attrs.push({ name: p.name, value: undefined, ...flags, inherit: p.inherit });
-      } else if (p.defaultValue !== undefined) {
+      } else if (p.defaultValue !== undefined && rule.copyDefaults) {
         attrs.push({ name: p.name, value: p.defaultValue, ...flags, inherit: undefined });
       }
     }
@@ -227,9 +229,9 @@ class Builder {
     for (const other of this.resources) {
       if (lower(other.type) !== lower(rule.type)) continue;
       for (const a of attrs) {
-        if (!(a.primary || a.unique) || a.value === undefined) continue;
+        if (!(a.primary || a.unique) || a.value === undefined || el.attrs[a.name] === undefined) continue;
         const o = other.attrs.find((b) => b.name === a.name);
-        if (o?.value === a.value) {
+        if (o?.value === a.value && other.explicit.has(a.name)) {
           this.problem('error', el.line, id, `${a.primary ? 'primary' : 'unique'} attribute collision: ${a.name}="${a.value}" is already used by ${other.id} (line ${other.line}); this definition is ignored`);
           return undefined;
         }
@@ -247,6 +249,7 @@ class Builder {
       refs: 0,
       nonCritical: false,
       nonCriticalSeen: false,
+      explicit: new Set(Object.keys(el.attrs)),
     };
   }
 
@@ -312,7 +315,7 @@ class Builder {
   }
 
   private findRef(rule: ResourceRule, ref: string): MutableResource | undefined {
-    const sameType = this.resources.filter((r) => lower(r.type) === lower(rule.type));
+    const sameType = this.resources.filter((r) => !r.inline && lower(r.type) === lower(rule.type));
     const byPrimary = sameType.find((r) => r.primaryValue === ref);
     if (byPrimary !== undefined) return byPrimary;
     // Newer rgmanager: a unique+required attribute (e.g. an fs's mountpoint) also names it.
