@@ -87,11 +87,23 @@ link_up() {
 }
 
 duplicate_check() {
-	# returns 0 when another host answers for ADDR on DEV
+	# returns 0 when another host answers for ADDR on DEV (before we add it)
+	[ "$DEV" = lo ] && return 1
 	if [ $FAM = 4 ] && command -v arping >/dev/null 2>&1; then
 		if arping -q -D -c 2 -w 2 -I "$DEV" "$ADDR" >/dev/null 2>&1; then return 1; else return 0; fi
 	fi
-	ip -$FAM neigh show to "$ADDR" dev "$DEV" 2>/dev/null | grep -Eq 'lladdr .*(REACHABLE|STALE|DELAY|PERMANENT)'
+	# No arping: make the kernel resolve the neighbour (one UDP datagram to the discard port)
+	# and look for a link-layer answer in the neighbour table.
+	local i
+	( exec 3>"/dev/udp/$ADDR/9" && echo -n x >&3 ) 2>/dev/null
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		if ip -$FAM neigh show to "$ADDR" dev "$DEV" 2>/dev/null | grep -Eq 'lladdr .*(REACHABLE|STALE|DELAY|PROBE|PERMANENT)'; then
+			return 0
+		fi
+		ip -$FAM neigh show to "$ADDR" dev "$DEV" 2>/dev/null | grep -q 'FAILED' && return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 do_start() {
