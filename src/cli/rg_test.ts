@@ -24,7 +24,8 @@ const usage = `usage: rg_test [AGENTDIR] [options] MODE ...
   rg_test [AGENTDIR] delta A.conf B.conf            what a change from A to B stops and starts
 
 AGENTDIR replaces our agents/ folder (${builtinAgentDir}); directories in CLUSTER_AGENT_PATH
-(colon-separated) are searched after it.
+(colon-separated) are searched after it. CLUSTER_METADATA_CACHE=FILE keeps the agents' parsed
+meta-data between runs (an agent is asked again when its size, mtime or inode changes).
 options:
   --json                 test CONF: machine-readable resource list and trees
   --inheritance=MODE     type%attr lookup: ancestor (rgmanager since 2007, default) or parent
@@ -72,7 +73,8 @@ function printProblems(problems: readonly { severity: string }[] & readonly Para
 }
 
 async function rulesFor(args: Args): Promise<RuleSet> {
-  const { rules, problems } = await loadResourceRules(agentDirs(args.agentDir ?? builtinAgentDir));
+  const cacheFile = process.env['CLUSTER_METADATA_CACHE'];
+  const { rules, problems } = await loadResourceRules(agentDirs(args.agentDir ?? builtinAgentDir), cacheFile !== undefined && cacheFile !== '' ? { cacheFile } : {});
   for (const p of problems) process.stderr.write(`Warning: ${p.message}\n`);
   process.stderr.write(`Loaded ${rules.sorted.length} resource rules\n`);
   return rules;

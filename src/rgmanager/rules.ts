@@ -3,7 +3,7 @@
 // is parsed into a rule. Parsing is pure (parseAgentMetadata); loading runs the agents
 // (loadResourceRules) in parallel with a limit and caches the result per file (path, size, mtime).
 import { execFile } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
@@ -313,6 +313,46 @@ export interface LoadRulesOptions {
   readonly metadataTimeoutMs?: number;
   /** Limit on one agent's metadata size (default 256 KiB). */
   readonly maxMetadataBytes?: number;
+  /**
+   * A JSON file that keeps parsed metadata across processes (keyed by path, size, mtime, inode),
+   * so rg_test and daemon restarts do not rerun every agent. Off when undefined.
+   */
+  readonly cacheFile?: string;
+}
+
+interface DiskCache {
+  readonly version: 1;
+  readonly entries: Record<string, { key: string; rule?: ResourceRule; error?: string }>;
+}
+
+async function readDiskCache(file: string): Promise<void> {
+  try {
+    const data = JSON.parse(await readFile(file, 'utf8')) as DiskCache;
+    if (data.version !== 1 || typeof data.entries !== 'object') return;
+    for (const [p, e] of Object.entries(data.entries)) {
+      if (metadataCache.has(p) || typeof e.key !== 'string') continue;
+      if (e.rule !== undefined) metadataCache.set(p, { key: e.key, result: e.rule });
+      else if (e.error !== undefined) metadataCache.set(p, { key: e.key, result: new MetadataError(p, e.error.replace(`${p}: `, '')) });
+    }
+  } catch {
+    // no cache yet, or unreadable: rebuild it
+  }
+}
+
+async function writeDiskCache(file: string, paths: readonly string[]): Promise<void> {
+  const entries: DiskCache['entries'] = {};
+  for (const p of paths) {
+    const e = metadataCache.get(p);
+    if (e === undefined) continue;
+    entries[p] = e.result instanceof MetadataError ? { key: e.key, error: e.result.message } : { key: e.key, rule: e.result };
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify({ version: 1, entries } satisfies DiskCache));
+    await rename(tmp, file);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
 }
 
 interface CacheEntry {
@@ -397,6 +437,7 @@ async function listAgents(dir: string): Promise<string[]> {
 export async function loadResourceRules(dirs: readonly string[], opts: LoadRulesOptions = {}): Promise<LoadedRules> {
   const files: string[] = [];
   for (const d of dirs) files.push(...await listAgents(d));
+  if (opts.cacheFile !== undefined) await readDiskCache(opts.cacheFile);
   const results: (ResourceRule | MetadataError)[] = new Array(files.length);
   const limit = Math.max(1, opts.maxParallel ?? 4);
   let next = 0;
@@ -412,6 +453,7 @@ export async function loadResourceRules(dirs: readonly string[], opts: LoadRules
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, files.length) }, worker));
+  if (opts.cacheFile !== undefined) await writeDiskCache(opts.cacheFile, files);
   const problems: RuleProblem[] = [];
   const chosen = new Map<string, ResourceRule>();
   for (const r of results) {
@@ -442,4 +484,9 @@ export function resourceTypeInfo(rules: RuleSet): Map<string, { readonly paramet
     m.set(r.type, { parameters: r.params.map((p) => ({ name: p.name, required: p.required, primary: p.primary, unique: p.unique })) });
   }
   return m;
+}
+
+/** Forget the in-process metadata cache (tests; a daemon reloading its agents). */
+export function clearMetadataCache(): void {
+  metadataCache.clear();
 }

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
-import { agentDirs, builtinAgentDir, loadResourceRules } from '../../../src/rgmanager/rules.js';
+import { agentDirs, builtinAgentDir, clearMetadataCache, loadResourceRules } from '../../../src/rgmanager/rules.js';
 import type { RuleSet } from '../../../src/rgmanager/rules.js';
 import { forestFromText } from '../../../src/rgmanager/load.js';
 import type { ResourceForest, TreeNode } from '../../../src/rgmanager/tree.js';
@@ -164,6 +164,28 @@ describe('rgtree: executor runs real agent processes', function () {
     expect(msgs[1]).to.match(/crash\.sh: meta-data exited with status|crash\.sh: cannot run meta-data/);
     expect(msgs[2]).to.match(/hang\.sh: meta-data did not finish within 1000 ms/);
     expect(loaded.rules.get('rec')).to.not.equal(undefined);
+  });
+
+  it('caches metadata in memory and in the cache file; a changed agent is asked again', async function () {
+    const d = path.join(dir, 'cached');
+    mkdirSync(d);
+    const counter = path.join(dir, 'metadata-runs');
+    const agent = path.join(d, 'counted.sh');
+    const body = recAgent.replace('name="rec"', 'name="counted"').replace('if [ "$1" = meta-data ]; then', `if [ "$1" = meta-data ]; then echo run >> ${counter};`);
+    writeFileSync(agent, body);
+    chmodSync(agent, 0o755);
+    const cacheFile = path.join(dir, 'metadata-cache.json');
+    const runs = (): number => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter((l) => l !== '').length : 0);
+    await loadResourceRules([d], { cacheFile });
+    await loadResourceRules([d], { cacheFile });
+    expect(runs()).to.equal(1);
+    clearMetadataCache();
+    const fromDisk = await loadResourceRules([d], { cacheFile });
+    expect(runs()).to.equal(1);
+    expect(fromDisk.rules.get('counted')!.params[0]!.name).to.equal('name');
+    writeFileSync(agent, `${body}\n# changed\n`);
+    await loadResourceRules([d], { cacheFile });
+    expect(runs()).to.equal(2);
   });
 
   it('limits concurrent agent processes', async function () {
