@@ -9,7 +9,7 @@ meta_data() {
 	meta_param name PU "" "" "Name."
 	meta_param file UR "" "" "Path to the LSB init script."
 	meta_param service_name - "" "service%name" "Name of the service this script belongs to."
-	meta_actions start:0 stop:0 status:0:30s:0 recover:0 meta-data:0 validate-all:0
+	meta_actions start:0 stop:0 status:0:30s:0 meta-data:0 validate-all:0
 	meta_end
 }
 
@@ -24,9 +24,8 @@ action=${1:-}
 case "$action" in
 	meta-data) meta_data; exit 0 ;;
 	validate-all|verify-all) validate; exit $? ;;
-	start|stop|status|monitor|recover)
+	start|stop|status|monitor)
 		[ "$action" = monitor ] && action=status
-		[ "$action" = recover ] && action=restart
 		validate; v=$?
 		if [ $v -ne 0 ]; then
 			case $action in stop) exit $OCF_SUCCESS ;; status) exit $OCF_NOT_RUNNING ;; *) exit $v ;; esac
@@ -39,5 +38,5 @@ case "$action" in
 			exit $OCF_ERR_GENERIC
 		fi
 		exit $OCF_SUCCESS ;;
-	*) echo "usage: $0 {start|stop|status|recover|meta-data|validate-all}" >&2; exit $OCF_ERR_UNIMPLEMENTED ;;
+	*) echo "usage: $0 {start|stop|status|meta-data|validate-all}" >&2; exit $OCF_ERR_UNIMPLEMENTED ;;
 esac
