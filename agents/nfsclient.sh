@@ -35,12 +35,12 @@ case "${1:-}" in
 		[ -n "$OCF_RESKEY_fsid" ] && opts="${opts:+$opts,}fsid=$OCF_RESKEY_fsid"
 		exportfs ${opts:+-o "$opts"} "$(export_id)" >&2 || { ocf_log err "exportfs $(export_id) failed"; exit $OCF_ERR_GENERIC; }
 		exit $OCF_SUCCESS ;;
-	stop) require_param target path
+	stop) [ -n "$OCF_RESKEY_target" ] && [ -n "$OCF_RESKEY_path" ] || exit $OCF_SUCCESS
 		command -v exportfs >/dev/null 2>&1 || exit $OCF_SUCCESS
 		exported || exit $OCF_SUCCESS
 		exportfs -u "$(export_id)" >&2 || { ocf_log err "exportfs -u $(export_id) failed"; exit $OCF_ERR_GENERIC; }
 		exit $OCF_SUCCESS ;;
-	status|monitor) require_param target path
+	status|monitor) [ -n "$OCF_RESKEY_target" ] && [ -n "$OCF_RESKEY_path" ] || exit $OCF_NOT_RUNNING
 		command -v exportfs >/dev/null 2>&1 || exit $OCF_NOT_RUNNING
 		exported && exit $OCF_SUCCESS
 		ocf_log err "$(export_id) is not exported"; exit $OCF_NOT_RUNNING ;;

@@ -125,6 +125,8 @@ export class Executor {
   private readonly log: Logger;
   private readonly statusState = new Map<string, StatusState>();
   private readonly restartTimesMs = new Map<string, number[]>();
+  /** Non-critical subtrees left stopped (PARTIAL service); status skips them until restarted. */
+  private readonly disabled = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly opts: ExecutorOptions = {}) {
@@ -266,6 +268,7 @@ export class Executor {
     const failed: TreeNode[] = [];
     const partial: TreeNode[] = [];
     const walk = async (n: TreeNode): Promise<boolean> => {
+      this.disabled.delete(n.path);
       const result = await this.runAgent(n, 'start');
       runs.push({ node: n, op: 'start', result });
       if (!result.ok) {
@@ -277,7 +280,7 @@ export class Executor {
         if (await walk(c)) continue;
         if (c.nonCritical) {
           this.log.warn(`non-critical resource ${c.resource.id} failed to start; leaving it stopped`, { service: serviceOf(c) });
-          const stopped = await this.stop(c);
+          const stopped = await this.disableSubtree(c);
           runs.push(...stopped.runs);
           partial.push(c);
           continue;
@@ -332,6 +335,7 @@ export class Executor {
     const runs: { node: TreeNode; op: AgentOp; result: AgentRunResult }[] = [];
     const failed: TreeNode[] = [];
     const walk = async (n: TreeNode): Promise<void> => {
+      if (this.disabled.has(n.path)) return;
       const ok = await this.statusNode(n, runs, options.force === true);
       if (!ok) {
         failed.push(n);
@@ -350,9 +354,15 @@ export class Executor {
         fatal = true;
         continue;
       }
+      if (top.nonCritical) {
+        // Non-critical: restarted while its own restart counter allows, else left stopped (PARTIAL).
+        if (top.maxRestarts > 0 && this.restartAllowed(top)) {
+          if (!recoverable.includes(top)) recoverable.push(top);
+        } else if (!partial.includes(top)) partial.push(top);
+        continue;
+      }
       if (!this.restartAllowed(top)) {
-        if (top.nonCritical) partial.push(top);
-        else fatal = true;
+        fatal = true;
         continue;
       }
       if (!recoverable.includes(top)) recoverable.push(top);
@@ -415,6 +425,18 @@ export class Executor {
     }
     st.lastOk = result.ok;
     return result.ok;
+  }
+
+  /** Stop a non-critical subtree and leave it disabled: status skips it until it is started again. */
+  async disableSubtree(top: TreeNode): Promise<TreeOpResult> {
+    const stopped = await this.stop(top);
+    this.disabled.add(top.path);
+    return stopped;
+  }
+
+  /** True when a non-critical subtree was left stopped (the service is PARTIAL). */
+  isDisabled(node: TreeNode): boolean {
+    return this.disabled.has(node.path);
   }
 
   /** Inline recovery of an independent subtree: stop it, then start it. */

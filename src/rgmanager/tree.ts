@@ -105,7 +105,6 @@ interface MutableResource {
   actions: ActionRule[];
   refs: number;
   nonCritical: boolean;
-  nonCriticalSeen: boolean;
   /** Attributes written in the definition (collisions are checked on these only). */
   explicit: ReadonlySet<string>;
 }
@@ -248,7 +247,6 @@ class Builder {
       actions: this.applyActionOverrides(el, rule, id),
       refs: 0,
       nonCritical: false,
-      nonCriticalSeen: false,
       explicit: new Set(Object.keys(el.attrs)),
     };
   }
@@ -388,17 +386,12 @@ class Builder {
         independent = true;
       }
     }
-    if (nonCritical) {
-      if (res.refs > 1) {
-        this.problem('warning', el.line, res.id, `non-critical flag for ${res.id} is being cleared due to multiple references`);
-        nonCritical = false;
-      } else {
-        res.nonCritical = true;
-      }
-      res.nonCriticalSeen = true;
-    } else if (res.nonCriticalSeen && res.refs > 1 && res.nonCritical) {
+    // rgmanager keeps the non-critical flag on the resource and clears it for shared resources.
+    if (nonCritical && res.refs === 1) res.nonCritical = true;
+    if ((nonCritical || res.nonCritical) && res.refs > 1) {
       this.problem('warning', el.line, res.id, `non-critical flag for ${res.id} is being cleared due to multiple references`);
       res.nonCritical = false;
+      nonCritical = false;
     }
     const maxFailures = nonNegInt(el.attrs['__max_failures']);
     const failureExpireS = el.attrs['__failure_expire_time'] !== undefined ? parseTimeSpecS(el.attrs['__failure_expire_time']) : 0;

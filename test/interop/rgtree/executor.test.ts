@@ -255,6 +255,30 @@ describe('rgtree: executor runs real agent processes', function () {
     now += 200_000; // window expired
     expect((await ex.status(t, { force: true })).ok).to.equal(true);
   });
+
+  it('non-critical subtrees: a start failure leaves the service up (PARTIAL); a status failure disables the subtree', async function () {
+    const ex = new Executor({ logger: quiet });
+    const t = tree(`<service name="s"><rec name="main" log="${log}"/>
+      <rec name="opt" log="${log}" fail="start" __independent_subtree="non-critical"/></service>`);
+    const started = await ex.start(t);
+    expect(started.ok).to.equal(true);
+    expect(started.partial.map((n) => n.resource.id)).to.deep.equal(['rec:opt']);
+    expect(ex.isDisabled(started.partial[0]!)).to.equal(true);
+    const st = await ex.status(t, { force: true });
+    expect(st.ok).to.equal(true);
+    expect(st.runs.map((r) => r.node.resource.id)).to.deep.equal(['service:s', 'rec:main']); // disabled one skipped
+
+    const t2 = tree(`<service name="s"><rec name="main" log="${log}"/>
+      <rec name="opt2" log="${log}" fail="status recover" __independent_subtree="2"/></service>`);
+    const ex2 = new Executor({ logger: quiet });
+    expect((await ex2.start(t2)).ok).to.equal(true);
+    const failed = await ex2.status(t2, { force: true });
+    expect(failed.ok).to.equal(true);
+    expect(failed.partial.map((n) => n.resource.id)).to.deep.equal(['rec:opt2']);
+    expect(failed.recoverable).to.deep.equal([]);
+    const disabled = await ex2.disableSubtree(failed.partial[0]!);
+    expect(disabled.runs.map((r) => `${r.op} ${r.node.resource.id}`)).to.deep.equal(['stop rec:opt2']);
+  });
 });
 
 describe('rgtree: Debian resource-agents through our executor', function () {
