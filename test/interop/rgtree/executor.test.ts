@@ -320,3 +320,34 @@ describe('rgtree: Debian resource-agents through our executor', function () {
     expect(after.runs[1]!.result.rc).to.equal(7);
   });
 });
+
+describe('rgtree: online reconfiguration through the delta', function () {
+  this.timeout(60_000);
+  it('stops changed subtrees in stop order, runs reconfig for reconfig-only changes, starts new subtrees', async function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-rg-delta-'));
+    try {
+      const agentDir = path.join(dir, 'agents');
+      mkdirSync(agentDir);
+      writeFileSync(path.join(agentDir, 'rec.sh'), recAgent);
+      chmodSync(path.join(agentDir, 'rec.sh'), 0o755);
+      const { rules } = await loadResourceRules([builtinAgentDir, agentDir]);
+      const log = path.join(dir, 'log');
+      const conf = (svcAttrs: string, kids: string): ResourceForest => forestFromText(
+        `<cluster name="c" config_version="1"><rm><service name="s" ${svcAttrs}>${kids}</service><service name="other"><rec name="o" log="${log}"/></service></rm></cluster>`,
+        'x.conf', rules).forest!;
+      const before = conf('recovery="restart"', `<rec name="keep" log="${log}"><rec name="child" log="${log}" fail=""/></rec><rec name="gone" log="${log}"/>`);
+      const after = conf('recovery="relocate"', `<rec name="keep" log="${log}"><rec name="child" log="${log}" fail="x"/></rec><rec name="new" log="${log}"/>`);
+      const { diffForests, condStopOrder, condStartOrder } = await import('../../../src/rgmanager/delta.js');
+      const d = diffForests(before, after);
+      expect(condStopOrder(d).map((n) => n.path)).to.deep.equal(['service:s/rec:gone', 'service:s/rec:keep/rec:child']);
+      expect(condStartOrder(d).map((n) => n.path)).to.deep.equal(['service:s/rec:keep/rec:child', 'service:s/rec:new']);
+      const ex = new Executor({ logger: quiet });
+      const r = await ex.applyDelta(d, new Set(['service:s']));
+      expect(r.ok).to.equal(true);
+      expect(r.runs.map((x) => `${x.op} ${x.node.path}`)).to.deep.equal([
+        'stop service:s/rec:gone', 'stop service:s/rec:keep/rec:child', 'reconfig service:s', 'start service:s/rec:keep/rec:child', 'start service:s/rec:new']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
