@@ -18,6 +18,9 @@ export const OCF_ERR_INSTALLED = 5;
 export const OCF_ERR_CONFIGURED = 6;
 export const OCF_NOT_RUNNING = 7;
 
+/** How long output may still arrive after an agent exited (pipes held open by its daemons). */
+const PIPE_DRAIN_MS = 250;
+
 const ocfTexts = ['success', 'generic error', 'invalid argument(s)', 'function not implemented', 'insufficient privileges',
   'program not installed', 'program not configured', 'not running'];
 
@@ -258,8 +261,15 @@ export class Executor {
       };
       child.on('error', (e) => finish(OCF_ERR_GENERIC, `cannot run ${file}: ${e.message}`));
       child.on('exit', (code, signal) => {
-        // Give the pipes a moment to deliver what was written before exit.
-        setImmediate(() => finish(code ?? OCF_ERR_GENERIC, code === null && !timedOut ? `killed by ${signal ?? 'signal'}` : undefined));
+        const rc = code ?? OCF_ERR_GENERIC;
+        const err = code === null && !timedOut ? `killed by ${signal ?? 'signal'}` : undefined;
+        // Normally the pipes close right after exit and deliver the last output; a daemon the
+        // agent started may hold them open, so wait for that at most PIPE_DRAIN_MS.
+        const drain = setTimeout(() => finish(rc, err), PIPE_DRAIN_MS);
+        child.on('close', () => {
+          clearTimeout(drain);
+          finish(rc, err);
+        });
       });
     });
   }

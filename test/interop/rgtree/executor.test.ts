@@ -31,6 +31,7 @@ if [ "$1" = meta-data ]; then cat <<'XML'
     <parameter name="crash"><content type="string"/></parameter>
     <parameter name="statusfail"><content type="string"/></parameter>
     <parameter name="lockdir"><content type="string"/></parameter>
+    <parameter name="daemonpid"><content type="string"/></parameter>
     <parameter name="svc" inherit="service%name"><content type="string"/></parameter>
   </parameters>
   <actions>
@@ -48,6 +49,7 @@ exit 0; fi
 echo "$1 $OCF_RESKEY_name level=$OCF_CHECK_LEVEL inst=$OCF_RESOURCE_INSTANCE type=$OCF_RESOURCE_TYPE svc=$OCF_RESKEY_svc root=$OCF_ROOT" >> "$OCF_RESKEY_log"
 echo "<err> something to say about $1" >&2
 [ "$OCF_RESKEY_hang" = "$1" ] && exec sleep 1000
+if [ -n "$OCF_RESKEY_daemonpid" ] && [ "$1" = start ]; then sleep 60 & echo $! > "$OCF_RESKEY_daemonpid"; exit 0; fi
 [ "$OCF_RESKEY_crash" = "$1" ] && kill -SEGV $$
 [ "$OCF_RESKEY_lockdir" ] && { sleep 0.3; rmdir "$OCF_RESKEY_lockdir"; }
 if [ "$1" = status ] && [ -n "$OCF_RESKEY_statusfail" ] && [ -e "$OCF_RESKEY_statusfail" ]; then exit 7; fi
@@ -122,6 +124,20 @@ describe('rgtree: executor runs real agent processes', function () {
     const r2 = await new Executor({ hardLimitS: 2, logger: quiet }).runAgent(unenforced.children[0]!, 'start');
     expect(r2.timedOut).to.equal(true);
     expect(r2.durationMs).to.be.at.least(1900);
+  });
+
+  it('an agent whose daemon keeps the output pipes open still finishes at its exit', async function () {
+    const pidFile = path.join(dir, 'daemon.pid');
+    const t = tree(`<service name="s"><rec name="d" log="${log}" daemonpid="${pidFile}"/></service>`);
+    const r = await new Executor({ logger: quiet }).runAgent(t.children[0]!, 'start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(r.ok).to.equal(true);
+      expect(r.output).to.contain('<err> something to say about start');
+      expect(() => process.kill(pid, 0)).to.not.throw(); // the daemon still runs
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('a crashing agent is a failure naming the signal', async function () {
