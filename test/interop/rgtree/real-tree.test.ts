@@ -2,7 +2,7 @@
 // device) + script (an LSB init script), started and stopped in rgmanager's order by our agents.
 import { expect } from 'chai';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
@@ -159,5 +159,26 @@ describe('rgtree: a real service tree (ip in a network namespace, fs on a loop d
     expect(dup.runs.find((r) => r.node.resource.type === 'ip')!.result.output).to.contain('IP address collision: 10.213.77.20 is in use');
     expect(sh('ip', ['netns', 'exec', ns, 'ip', '-o', 'addr', 'show', 'dev', 'cs-rg-a'])).to.not.contain('10.213.77.20');
     await ex.stop(b!);
+  });
+
+  it('Debian ocf:heartbeat:IPaddr2 from CLUSTER_AGENT_PATH adds and removes its address in the namespace', async function () {
+    const ipaddr2 = '/usr/lib/ocf/resource.d/heartbeat/IPaddr2';
+    if (!existsSync(ipaddr2)) {
+      if (inCi) throw new Error(`${ipaddr2} missing: install Debian's resource-agents`);
+      this.skip();
+    }
+    const ocfDir = path.join(dir, 'ocf');
+    mkdirSync(ocfDir);
+    symlinkSync(ipaddr2, path.join(ocfDir, 'IPaddr2'));
+    const loaded = await loadResourceRules(agentDirs(builtinAgentDir, { CLUSTER_AGENT_PATH: ocfDir }));
+    expect(loaded.problems).to.deep.equal([]);
+    const conf = '<cluster name="c" config_version="1"><rm><service name="vip"><IPaddr2 name="v" ip="127.0.0.88" cidr_netmask="8" nic="lo"/></service></rm></cluster>';
+    const root = forestFromText(conf, 'vip.conf', loaded.rules).forest!.roots[0]!;
+    const ex = new Executor({ logger: quiet, commandPrefix: ['nsenter', `--net=/var/run/netns/${ns}`] });
+    expect((await ex.start(root)).ok).to.equal(true);
+    expect(sh('ip', ['netns', 'exec', ns, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])).to.contain('inet 127.0.0.88/8');
+    expect((await ex.status(root, { force: true })).ok).to.equal(true);
+    expect((await ex.stop(root)).ok).to.equal(true);
+    expect(sh('ip', ['netns', 'exec', ns, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])).to.not.contain('127.0.0.88');
   });
 });
