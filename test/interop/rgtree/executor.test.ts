@@ -12,11 +12,7 @@ import { forestFromText } from '../../../src/rgmanager/load.js';
 import type { ResourceForest, TreeNode } from '../../../src/rgmanager/tree.js';
 import { findRoot } from '../../../src/rgmanager/tree.js';
 import { Executor } from '../../../src/rgmanager/executor.js';
-import type { Logger } from '../../../src/log/index.js';
-
-const noop = (): void => undefined;
-/** Agent output goes to the log; keep the test report readable. */
-export const quiet: Logger = { error: noop, warn: noop, notice: noop, info: noop, debug: noop };
+import { quiet } from './quiet.js';
 
 // A test agent: records every run in $OCF_RESKEY_log; behaviour chosen by parameters.
 const recAgent = `#!/bin/bash

@@ -10,7 +10,7 @@ import { agentDirs, builtinAgentDir, loadResourceRules } from '../../../src/rgma
 import type { RuleSet } from '../../../src/rgmanager/rules.js';
 import { forestFromText } from '../../../src/rgmanager/load.js';
 import { Executor } from '../../../src/rgmanager/executor.js';
-import { quiet } from './executor.test.js';
+import { quiet } from './quiet.js';
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const trySh = (cmd: string, args: string[]): void => {
