@@ -7,7 +7,8 @@ pkgs=(
   snmpd snmp             # net-snmp as an APC PDU, and its command-line tools
   fence-agents           # Debian's fence_ipmilan / fence_apc_snmp, for side-by-side tables
   resource-agents        # Debian's OCF agents (ocf:heartbeat:Dummy, IPaddr2)
-  iproute2 nftables iptables util-linux e2fsprogs  # namespaces, partitions, loop devices, mkfs
+  iproute2 nftables iptables util-linux e2fsprogs psmisc  # namespaces, partitions, loop devices, mkfs, fuser
+  apache2-bin            # the apache resource agent test
   chromium               # the browser tests
 )
 missing=()
