@@ -304,7 +304,9 @@ export class IpmiLanClient {
             this.o.onDrop?.(step.reason);
             return;
           case 'send':
-            triesLeft = tries - 1;
+            // Silence after Activate Session means a rejected auth code far more often than two
+            // lost datagrams in a row: do not spend the whole budget on it.
+            triesLeft = (core.state === 'activate' ? Math.min(tries, 2) : tries) - 1;
             send(step.datagram);
             return;
           case 'fail':

@@ -3,7 +3,7 @@
 // ours 9650-9699, all on 127.0.0.1.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { inCi, repoRoot, sharedDir } from '../../support/paths.js';
@@ -44,8 +44,8 @@ export async function startIpmiSim(port: number, extra: string[] = []): Promise<
     dir,
     power: () => (readFileSync(path.join(dir, 'power'), 'utf8').trim() === '1' ? 'on' : 'off'),
     setStuck: (stuck) => {
-      if (stuck) execFileP('touch', [path.join(dir, 'stuck')]).catch(() => undefined);
-      else execFileP('rm', ['-f', path.join(dir, 'stuck')]).catch(() => undefined);
+      if (stuck) writeFileSync(path.join(dir, 'stuck'), '');
+      else rmSync(path.join(dir, 'stuck'), { force: true });
     },
     stop: async () => {
       await execFileP(ipmiSimScript, ['stop', '--port', String(port)], { timeout: 30_000 });
