@@ -48,7 +48,7 @@ export function metadataXml(def: AgentDefinition, invokedAs: string = def.name):
   lines.push('<parameters>');
   for (const p of metaParams(def)) {
     const { spec } = p;
-    const attrs = [`name="${xmlEscape(p.name)}"`, 'unique="0"', `required="${(spec.metadataRequired ?? spec.required) === true ? 1 : 0}"`];
+    const attrs = [`name="${xmlEscape(p.name)}"`, 'unique="0"', `required="${spec.required === true ? 1 : 0}"`];
     if (p.deprecated) attrs.push('deprecated="1"');
     else if (spec.deprecatedNames !== undefined && spec.deprecatedNames.length > 0) {
       attrs.push(`obsoletes="${xmlEscape(spec.deprecatedNames.join(' '))}"`);

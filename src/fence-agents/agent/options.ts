@@ -250,7 +250,6 @@ export function resolveOptions(def: AgentDefinition, raw: RawOptions, settings: 
     if (d !== undefined) values.set(spec.name, d);
   }
   for (const [k, v] of raw) values.set(k, v);
-  def.preprocess?.(values);
 
   const action = normaliseAction(values.get('action') ?? 'reboot');
   values.set('action', action);

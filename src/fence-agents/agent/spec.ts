@@ -22,9 +22,6 @@ export interface OptionSpec {
   readonly default?: string;
   /** Metadata `required="1"`; enforced by validation unless `requiredExceptActions` lists the action. */
   readonly required?: boolean;
-  /** What metadata prints as `required` when it differs from the validation rule (fence_ipmilan's
-   *  `ip` is required="0" upstream because --port-as-ip can supply it). */
-  readonly metadataRequired?: boolean;
   /** Actions for which a required option may be missing (e.g. `plug` for list/monitor). */
   readonly requiredExceptActions?: readonly string[];
   /** Message when a required option is missing, e.g. "Failed: You have to enter fence address". */
@@ -76,9 +73,6 @@ export interface AgentDefinition {
   readonly hasPlugs: boolean;
   /** Version printed by -V. */
   readonly version: string;
-  /** Adjust the merged option values before validation (fence_ipmilan: --port-as-ip copies the
-   *  plug into ip, as fencing.py does). */
-  preprocess?(values: Map<string, string>): void;
   /** A driver for one run; must not contact the device before connect(). `log` goes to the
    *  agent's -v output (CLI) or the caller's logger (in-process). */
   createDriver(options: FenceOptions, log: DriverLog): FenceDriver;
