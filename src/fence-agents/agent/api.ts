@@ -99,7 +99,7 @@ export async function fence(device: FenceDeviceInput, nodeDeviceArgs: Readonly<R
   const act = args['action'] ?? 'reboot';
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const t0 = performance.now();
-  const elapsed = () => Math.round(performance.now() - t0);
+  const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
   const fail = (message: string, extra: Partial<FenceResult> = {}): FenceResult => ({
     ok: false, exitCode: 1, action: act, message, stdout: '', errors: [message], durationMs: elapsed(),
     inProcess: true, timedOut: false, ...extra,

@@ -75,7 +75,7 @@ async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Run one action of `def` with validated `options`. Never throws. */
 export async function runAction(def: AgentDefinition, options: FenceOptions, hooks: EngineHooks = {}): Promise<ActionOutcome> {
   const t0 = performance.now();
-  const elapsed = () => Math.round(performance.now() - t0);
+  const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
   const log = (level: LogLevel, message: string) => hooks.log?.(level, message);
   const action = options.action;
   const stdout: string[] = [];

@@ -1,7 +1,7 @@
 // The shared fence-agent layer: option table, parsing (argv / stdin / device args), metadata,
 // the generic action engine, the CLI entry, the external-agent runner and the in-process API.
 export type { ActionName, AgentDefinition, DriverLog, OptionSpec, OptionType, CommonOptionFeatures } from './spec.js';
-export { commonOptions, getoptText, longName } from './spec.js';
+export { commonOptions, getoptText, longName, methodOption, portAsIpOption, localActions } from './spec.js';
 export type { FenceDriver, PlugInfo, PowerState, FenceErrorKind } from './driver.js';
 export { FenceError, fenceErrorTexts } from './driver.js';
 export { FenceOptions, UsageError, parseArgv, parseKeyValues, parseStdinText, resolveOptions, optionsFromArgs, normaliseAction } from './options.js';

@@ -295,8 +295,12 @@ export function resolveOptions(def: AgentDefinition, raw: RawOptions, settings: 
     }
   }
 
+  // fencing.py: with --port-as-ip the plug is the device address
+  if (values.has('port_as_ip') && values.get('port_as_ip') !== '0' && values.has('plug') && !values.has('ip')) {
+    values.set('ip', values.get('plug') ?? '');
+  }
   for (const spec of def.options) {
-    if (spec.required !== true || spec.name === 'action' || values.has(spec.name)) continue;
+    if ((spec.enforceRequired ?? spec.required) !== true || spec.name === 'action' || values.has(spec.name)) continue;
     if (spec.requiredExceptActions?.includes(action) === true) continue;
     throw new UsageError(spec.missingMessage ?? `Failed: You have to enter ${longName(spec)}`);
   }

@@ -22,6 +22,9 @@ export interface OptionSpec {
   readonly default?: string;
   /** Metadata `required="1"`; enforced by validation unless `requiredExceptActions` lists the action. */
   readonly required?: boolean;
+  /** Enforce presence even if metadata says required="0" (fence_ipmilan's ip, optional only with
+   *  --port-as-ip); default: the value of `required`. */
+  readonly enforceRequired?: boolean;
   /** Actions for which a required option may be missing (e.g. `plug` for list/monitor). */
   readonly requiredExceptActions?: readonly string[];
   /** Message when a required option is missing, e.g. "Failed: You have to enter fence address". */
@@ -118,16 +121,27 @@ const generalOptions: readonly OptionSpec[] = [
 
 const timingOptions: readonly OptionSpec[] = [
   { name: 'delay', type: 'second', default: '0', shortdesc: 'Wait X seconds before fencing is started', order: 200 },
-  { name: 'disable_timeout', type: 'string', argName: 'true/false', order: 201,
+  { name: 'disable_timeout', type: 'string', argName: 'true/false', order: 200,
     shortdesc: 'Disable timeout (true/false) (default: true when run from Pacemaker 2.0+)' },
-  { name: 'login_timeout', type: 'second', default: '5', shortdesc: 'Wait X seconds for cmd prompt after login', order: 202 },
-  { name: 'power_timeout', type: 'second', default: '20', shortdesc: 'Test X seconds for status change after ON/OFF', order: 203 },
-  { name: 'power_wait', type: 'second', default: '0', shortdesc: 'Wait X seconds after issuing ON/OFF', order: 204 },
-  { name: 'shell_timeout', type: 'second', default: '3', shortdesc: 'Wait X seconds for cmd prompt after issuing command', order: 205 },
-  { name: 'stonith_status_sleep', type: 'second', default: '1', order: 206,
+  { name: 'login_timeout', type: 'second', default: '5', shortdesc: 'Wait X seconds for cmd prompt after login', order: 200 },
+  { name: 'power_timeout', type: 'second', default: '20', shortdesc: 'Test X seconds for status change after ON/OFF', order: 200 },
+  { name: 'power_wait', type: 'second', default: '0', shortdesc: 'Wait X seconds after issuing ON/OFF', order: 200 },
+  { name: 'shell_timeout', type: 'second', default: '3', shortdesc: 'Wait X seconds for cmd prompt after issuing command', order: 200 },
+  { name: 'stonith_status_sleep', type: 'second', default: '1', order: 200,
     shortdesc: 'Sleep X seconds between status calls during a STONITH action' },
-  { name: 'retry_on', type: 'integer', default: '1', argName: 'attempts', shortdesc: 'Count of attempts to retry power on', order: 207 },
+  { name: 'retry_on', type: 'integer', default: '1', argName: 'attempts', shortdesc: 'Count of attempts to retry power on', order: 210 },
 ];
+
+/** `-m, --method` (onoff | cycle); the engine reads it for reboot. */
+export const methodOption: OptionSpec = {
+  name: 'method', short: 'm', type: 'select', choices: ['onoff', 'cycle'], default: 'onoff', argName: 'method',
+  shortdesc: 'Method to fence', order: 1,
+};
+
+/** `--port-as-ip`: the plug value is the device address (resolveOptions copies it to ip). */
+export const portAsIpOption: OptionSpec = {
+  name: 'port_as_ip', type: 'boolean', shortdesc: 'Make "port/plug" to be an alias to IP address', order: 200,
+};
 
 /** What an agent has of the common fencing.py features. */
 export interface CommonOptionFeatures {
@@ -139,6 +153,8 @@ export interface CommonOptionFeatures {
   readonly ipportDefault?: string;
   /** Overrides of common defaults, e.g. `{ power_wait: '2' }`. */
   readonly defaults?: Readonly<Record<string, string>>;
+  /** Field overrides per option, e.g. `{ plug: { required: false, argName: 'ip', shortdesc: '...' } }`. */
+  readonly overrides?: Readonly<Record<string, Partial<OptionSpec>>>;
 }
 
 /** The common option table of fencing.py, adjusted for one agent. */
@@ -150,7 +166,9 @@ export function commonOptions(features: CommonOptionFeatures = {}): OptionSpec[]
   return list.map((o) => {
     let d = features.defaults?.[o.name];
     if (o.name === 'ipport' && features.ipportDefault !== undefined) d = features.ipportDefault;
-    return d !== undefined ? { ...o, default: d } : o;
+    const withDefault = d !== undefined ? { ...o, default: d } : o;
+    const over = features.overrides?.[o.name];
+    return over !== undefined ? { ...withDefault, ...over } : withDefault;
   });
 }
 

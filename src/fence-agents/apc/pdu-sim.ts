@@ -7,10 +7,17 @@
 // sysObjectID (model) decides which one a client picks. Each outlet can run a command when it
 // powers off or on (so a simulated node really dies), outlet states persist in a state dir, and
 // a `stuck` file there (or setStuck()) makes commands succeed but change nothing.
-import snmp, { type Agent, type MibRequest } from 'net-snmp';
+import type netSnmp from 'net-snmp';
+import type { Agent, MibRequest } from 'net-snmp';
+import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+
+// Loaded through require(): importing this large CommonJS file from ESM makes Node scan it for
+// named exports (cjs-module-lexer), which costs ~45 ms of every agent process start.
+const snmp = createRequire(import.meta.url)('net-snmp') as typeof netSnmp;
 
 export type PduModel = 'rpdu' | 'ms' | 'ms6' | 'msp';
 
@@ -80,6 +87,13 @@ export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
   const names: string[] = [];
   for (let i = 1; i <= n; i++) names.push(opts.names?.[i - 1] ?? `Outlet ${i}`);
   if (opts.stateDir !== undefined) mkdirSync(opts.stateDir, { recursive: true });
+  if (opts.v3PrivProtocol === 'des' && opts.v3PrivPass !== undefined && opts.v3PrivPass !== '') {
+    try {
+      createCipheriv('des-cbc', Buffer.alloc(8), Buffer.alloc(8));
+    } catch {
+      throw new Error('SNMPv3 DES privacy needs Node started with --openssl-legacy-provider (bin/apc_pdu_sim does so)');
+    }
+  }
 
   const state: number[] = [];
   for (let i = 1; i <= n; i++) {

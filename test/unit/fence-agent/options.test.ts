@@ -2,6 +2,7 @@
 import { expect } from 'chai';
 import { parseArgv, parseStdinText, parseKeyValues, resolveOptions, UsageError, optionsFromArgs } from '../../../src/fence-agents/agent/options.js';
 import { fenceApcSnmp } from '../../../src/fence-agents/apc/fence_apc_snmp.js';
+import { commonOptions, methodOption, portAsIpOption, type AgentDefinition } from '../../../src/fence-agents/agent/spec.js';
 
 const specs = fenceApcSnmp.options;
 const resolve = (argv: string[], env: NodeJS.ProcessEnv = {}) => resolveOptions(fenceApcSnmp, parseArgv(specs, argv).raw, { env });
@@ -149,5 +150,33 @@ describe('fence-agent options: stdin and device args', () => {
     expect(options.get('ip')).to.equal('pdu1');
     expect(options.plugs).to.deep.equal(['4']);
     expect(warnings).to.deep.equal([]);
+  });
+});
+
+describe('fence-agent options: features for other agents (fence_ipmilan style)', () => {
+  const def: AgentDefinition = {
+    name: 'fence_x', shortdesc: 'x', longdesc: 'x', vendorUrl: 'x', hasPlugs: false, version: '1',
+    options: [...commonOptions({ plugs: true, ipportDefault: '623', defaults: { power_wait: '2' },
+      overrides: { ip: { required: false, enforceRequired: true }, plug: { required: false, argName: 'ip' } } }),
+    methodOption, portAsIpOption],
+    actions: ['on', 'off', 'reboot', 'status', 'monitor', 'metadata', 'validate-all'],
+    createDriver: () => { throw new Error('unused'); },
+  };
+  const res = (argv: string[]) => resolveOptions(def, parseArgv(def.options, argv).raw, { env: {} });
+
+  it('applies defaults and overrides, keeps ip enforced although metadata says optional', () => {
+    const o = res(['-a', 'bmc', '-o', 'status']);
+    expect([o.int('ipport'), o.ms('power_wait'), o.get('method')]).to.deep.equal([623, 2000, 'onoff']);
+    expect(def.options.find((x) => x.name === 'ip')?.required).to.equal(false);
+    expect(usageMessage(() => res(['-o', 'status']))).to.equal('Failed: You have to enter fence address');
+  });
+
+  it('--port-as-ip makes the plug the address', () => {
+    expect(res(['--port-as-ip', '-n', '10.1.2.3', '-o', 'status']).get('ip')).to.equal('10.1.2.3');
+  });
+
+  it('-m cycle is a valid method choice, anything else is not', () => {
+    expect(res(['-a', 'b', '-m', 'CYCLE']).get('method')).to.equal('cycle');
+    expect(usageMessage(() => res(['-a', 'b', '-m', 'twice']))).to.match(/valid choice for --method/);
   });
 });
