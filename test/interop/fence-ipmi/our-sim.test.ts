@@ -165,6 +165,16 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
     expect(sim.core.sessionCount).to.equal(0);
   });
 
+  it('close() ends a command that is still waiting for an answer (ClosedError), at once', async () => {
+    const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 1000, retries: 20 });
+    const pending = c.getPowerState().then(() => undefined, (e: unknown) => e);
+    await waitFor('the first datagram to be sent', () => c.requestBoundMs > 0);
+    await c.close();
+    const err = await pending;
+    expect((err as Error).name).to.equal('ClosedError');
+    expect(await c.getPowerState().then(() => undefined, (e: unknown) => (e as Error).name)).to.equal('ClosedError');
+  });
+
   it('keep-alive keeps a session open past the BMC session timeout', async () => {
     const sim = new BmcSimulator({ address: '127.0.0.1', port: 9654, user: 'admin', password: 'secret', powerOn: true, sessionTimeoutMs: 400 });
     await sim.start();
