@@ -68,6 +68,7 @@ export class IpmiLanClient {
   private abortExchange: ((err: Error) => void) | undefined;
   private refused = false;
   private closed = false;
+  private closing = false;
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
@@ -168,13 +169,14 @@ export class IpmiLanClient {
   /** Close the session (best effort, one bounded exchange) and the socket. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     // A command still waiting for its answer is ended now (ClosedError), not waited for.
     this.abortExchange?.(new ClosedError('IPMI client closed while a command was waiting for the BMC'));
     const last = this.serialize(async () => {
       const core = this.core;
       if (core?.state === 'ready') {
         try {
-          await this.exchange(core, core.beginClose(), this.o.retries + 1, 'Close Session');
+          await this.exchange(core, core.beginClose(), this.o.retries + 1, 'Close Session', true);
         } catch {
           // The session is gone either way; the BMC times it out.
         }
@@ -263,9 +265,12 @@ export class IpmiLanClient {
    * Send `first`, then feed answers to the core until it reaches a final step. Each new datagram
    * (handshake step) gets the full try budget; a per-try timeout retransmits.
    */
-  private exchange(core: IpmiClientCore, first: Buffer, tries: number, what: string): Promise<CoreStep> {
+  private exchange(core: IpmiClientCore, first: Buffer, tries: number, what: string, closing = false): Promise<CoreStep> {
     const sock = this.socket;
-    if (sock === undefined) return Promise.reject(new ClosedError());
+    if (sock === undefined || (this.closing && !closing)) {
+      core.abandon();
+      return Promise.reject(new ClosedError('IPMI client closed while a command was waiting for the BMC'));
+    }
     const started = performance.now();
     return new Promise<CoreStep>((resolve, reject) => {
       let triesLeft = tries - 1;

@@ -166,13 +166,14 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
   });
 
   it('close() ends a command that is still waiting for an answer (ClosedError), at once', async () => {
-    const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 1000, retries: 20 });
-    const pending = c.getPowerState().then(() => undefined, (e: unknown) => e);
-    await waitFor('the first datagram to be sent', () => c.requestBoundMs > 0);
-    await c.close();
-    const err = await pending;
-    expect((err as Error).name).to.equal('ClosedError');
-    expect(await c.getPowerState().then(() => undefined, (e: unknown) => (e as Error).name)).to.equal('ClosedError');
+    for (const when of ['before the first send', 'after a retransmit'] as const) {
+      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 100, retries: 50 });
+      const pending = c.getPowerState().then(() => undefined, (e: unknown) => e);
+      if (when === 'after a retransmit') await waitFor('a retransmit', () => c.stats.retransmits > 0);
+      await c.close();
+      expect((await pending as Error).name, when).to.equal('ClosedError');
+      expect(await c.getPowerState().then(() => undefined, (e: unknown) => (e as Error).name)).to.equal('ClosedError');
+    }
   });
 
   it('keep-alive keeps a session open past the BMC session timeout', async () => {
