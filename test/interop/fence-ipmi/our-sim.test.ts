@@ -167,7 +167,7 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
 
   it('close() ends a command that is still waiting for an answer (ClosedError), at once', async () => {
     for (const when of ['before the first send', 'after a retransmit'] as const) {
-      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 100, retries: 50 });
+      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 100, retries: 20 });
       const pending = c.getPowerState().then(() => undefined, (e: unknown) => e);
       if (when === 'after a retransmit') await waitFor('a retransmit', () => c.stats.retransmits > 0);
       await c.close();
