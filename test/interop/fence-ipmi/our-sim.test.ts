@@ -103,6 +103,37 @@ describe('fence-ipmi interop: real ipmitool against our ipmi_bmc_sim', function 
   });
 });
 
+describe('fence-ipmi interop: BMC key Kg (ipmitool -y) against ipmi_bmc_sim --kg', function () {
+  this.timeout(60_000);
+  let sim: OurSim;
+  before(async function () {
+    requirePeers(this, ['ipmitool']);
+    sim = await startOurSim(9658, ['--kg', '0102030405']);
+  });
+  after(async () => {
+    await sim?.stop();
+  });
+  const base = ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', '9658', '-U', 'admin', '-P', 'secret', '-N', '1', '-R', '1'];
+
+  it('ipmitool with the right Kg logs in, with a wrong one it cannot', async () => {
+    const ok = await execFileP('ipmitool', [...base, '-y', '0102030405', 'chassis', 'power', 'status']);
+    expect(ok.stdout).to.match(/Chassis Power is on/);
+    const bad = await execFileP('ipmitool', [...base, '-y', '0102030406', 'chassis', 'power', 'status']).then(
+      (r) => r.stdout + r.stderr, (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`);
+    expect(bad).to.match(/Unable to establish/);
+  });
+
+  it('fence_ipmilan --hexadecimal-kg: right key works, wrong key is a login failure', async () => {
+    const args = ['-a', '127.0.0.1', '-u', '9658', '-l', 'admin', '-p', 'secret', '-P', '-o', 'status'];
+    const ok = await execFileP(path.join(repoRoot, 'bin', 'fence_ipmilan'), [...args, '--hexadecimal-kg', '0102030405']);
+    expect(ok.stdout.trim()).to.equal('Status: ON');
+    const bad = await execFileP(path.join(repoRoot, 'bin', 'fence_ipmilan'), [...args, '--hexadecimal-kg', '0102030406'])
+      .then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(bad?.code).to.equal(1);
+    expect(bad?.stderr).to.match(/Unable to connect\/login to fencing device: RAKP 4 integrity check value does not match \(wrong BMC key Kg\?\)/);
+  });
+});
+
 describe('fence-ipmi interop: our client against our simulator over UDP', function () {
   this.timeout(30_000);
   const closers: Array<() => Promise<void>> = [];
