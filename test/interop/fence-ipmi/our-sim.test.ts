@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BmcSimulator } from '../../../src/fence-agents/ipmi/bmc-sim.js';
 import { IpmiLanClient } from '../../../src/fence-agents/ipmi/client.js';
+import { fence } from '../../../src/fence-agents/index.js';
+import { closeIpmiSessionPool, enableIpmiSessionPool } from '../../../src/fence-agents/fence_ipmilan.js';
 import { execFileP, requirePeers, startOurSim, waitFor } from './peers.js';
 import { repoRoot } from '../../support/paths.js';
 import type { OurSim } from './peers.js';
@@ -205,6 +207,28 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
       expect((await pending as Error).name, when).to.equal('ClosedError');
       expect(await c.getPowerState().then(() => undefined, (e: unknown) => (e as Error).name)).to.equal('ClosedError');
     }
+  });
+
+  it('in-process fence() with the session pool logs in once per BMC and reuses the session', async () => {
+    const sim = await simAt(9659);
+    const device = { agent: 'fence_ipmilan', args: { ip: '127.0.0.1', ipport: '9659', username: 'admin', password: 'secret', lanplus: '1', power_wait: '0' } };
+    enableIpmiSessionPool({ keepAliveMs: 0 });
+    try {
+      expect((await fence(device, {}, 'status')).exitCode).to.equal(0);
+      const off = await fence(device, {}, 'off');
+      expect(off).to.include({ ok: true, exitCode: 0, power: 'off', inProcess: true });
+      expect(sim.powerOn).to.equal(false);
+      expect((await fence(device, {}, 'status')).exitCode).to.equal(2);
+      expect(sim.core.stats.sessionsOpened).to.equal(1);
+      expect(sim.core.sessionCount).to.equal(1);
+    } finally {
+      await closeIpmiSessionPool();
+    }
+    expect(sim.core.sessionCount).to.equal(0);
+    // without the pool every run logs in and out, as fence-agents does
+    expect((await fence(device, {}, 'on')).exitCode).to.equal(0);
+    expect(sim.core.stats.sessionsOpened).to.equal(2);
+    expect(sim.core.sessionCount).to.equal(0);
   });
 
   it('keep-alive keeps a session open past the BMC session timeout', async () => {
