@@ -70,6 +70,23 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
     });
   }
 
+  it('hard reset, soft (ACPI) shutdown and the refused diagnostic interrupt', async () => {
+    const c = client({ interface: 'lanplus', cipherSuite: 3 });
+    const log = () => readFileSync(path.join(sim.dir, 'chassis.log'), 'utf8');
+    const before = log().length;
+    await c.hardReset();
+    expect(log().slice(before)).to.match(/set reset 1/);
+    expect(sim.power()).to.equal('on');
+    await c.softShutdown();
+    expect(log().slice(before)).to.match(/set shutdown 1/);
+    await waitFor('soft-off to take effect', () => sim.power() === 'off');
+    expect(await c.getPowerState()).to.equal('off');
+    const diag = await c.pulseDiagnosticInterrupt().then(() => undefined, (e: unknown) => e);
+    expect((diag as { completionCode?: number }).completionCode).to.equal(0xcc);
+    await c.powerOn();
+    expect(sim.power()).to.equal('on');
+  });
+
   it('unknown user is an AuthenticationError naming the user (lanplus and lan)', async () => {
     for (const o of [{ interface: 'lanplus' as const }, { interface: 'lan' as const }]) {
       const err = await client({ ...o, username: 'mallory' }).getPowerState().then(() => undefined, (e: unknown) => e);
