@@ -147,6 +147,12 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
     return false;
   };
 
+  // A device that cannot list plugs answers `list`/`list-status` without logging in, as fencing.py does.
+  if ((action === 'list' || action === 'list-status') && driver.listPlugs === undefined) {
+    stdout.push('NOTICE: List option is not working on this device yet');
+    return done(0);
+  }
+
   let connected = false;
   try {
     if ((action === 'off' || action === 'reboot') && options.ms('delay') > 0) {

@@ -256,7 +256,10 @@ export function resolveOptions(def: AgentDefinition, raw: RawOptions, settings: 
   if (values.has('help') || values.has('version') || action === 'metadata' || action === 'manpage') {
     return new FenceOptions(values, (knownActions.includes(action) ? action : 'metadata') as ActionName, []);
   }
-  if (!(def.actions as readonly string[]).includes(action) && !['metadata', 'manpage', 'validate-all'].includes(action)) {
+  // fencing.py accepts every common action whatever the metadata lists (fence_ipmilan answers
+  // `list` with a NOTICE and exit 0); only agent-specific extras (diag) must be declared.
+  const commonActions = ['on', 'off', 'reboot', 'status', 'list', 'list-status', 'monitor', 'metadata', 'manpage', 'validate-all'];
+  if (!(def.actions as readonly string[]).includes(action) && !commonActions.includes(action)) {
     throw new UsageError(`Failed: Unrecognised action '${action}'`);
   }
 

@@ -67,6 +67,8 @@ const rows: Row[] = [
   { name: 'reboot of a node that is off', args: [...base, '-o', 'reboot', '--power-wait', '0'], power: 'off', code: 0, stdout: ['Success: Rebooted'], after: 'on' },
   { name: 'reboot -m cycle', args: [...plus, '-o', 'reboot', '-m', 'cycle', '--power-wait', '0'], power: 'on', code: 0, stdout: ['Success: Rebooted'], settlesOn: true },
   { name: 'monitor', args: [...plus, '-o', 'monitor'], power: 'off', code: 0, stdout: [] },
+  { name: 'list (no plugs: a NOTICE, no login)', args: [...plus, '-o', 'list'], power: 'on', code: 0, stdout: ['NOTICE: List option is not working on this device yet'] },
+  { name: 'list-status', args: [...plus, '-o', 'list-status'], power: 'off', code: 0, stdout: ['NOTICE: List option is not working on this device yet'] },
   { name: 'validate-all', args: [...plus, '-o', 'validate-all'], power: 'on', code: 0, stdout: [] },
   { name: 'validate-all without ip', args: ['-o', 'validate-all'], power: 'on', code: 1, stdout: [] },
   { name: 'bad privilege level', args: [...plus, '-L', 'root', '-o', 'status'], power: 'on', code: 1, stdout: [] },
