@@ -253,3 +253,26 @@ export interface ParseResult {
   /** Errors and warnings, in file order. */
   readonly problems: readonly ConfigProblem[];
 }
+
+/** One parameter of a resource agent, from its `meta-data` (rgmanager's rule). */
+export interface ResourceParameterInfo {
+  readonly name: string;
+  readonly required: boolean;
+  readonly primary: boolean;
+  readonly unique: boolean;
+}
+
+/** What the validator needs to know about a resource type (agent) beyond the static schema. */
+export interface ResourceTypeInfo {
+  readonly parameters: readonly ResourceParameterInfo[];
+}
+
+export interface ParseOptions {
+  /**
+   * Resource types known from agent metadata (the resource-agent room fills this). A type found
+   * here is accepted even if the static RHEL6 schema does not know it; its required parameters
+   * are checked (unless the element is a `ref=`), and its primary parameter is used to resolve
+   * `ref=` references. Unknown types get a warning.
+   */
+  readonly resourceTypes?: ReadonlyMap<string, ResourceTypeInfo>;
+}
