@@ -17,8 +17,8 @@ export const HEADER_BYTES = 30;
 export const MAC_BYTES = 32;
 export const GCM_IV_BYTES = 12;
 export const GCM_TAG_BYTES = 16;
-/** Default bound on a whole frame (header + body + MAC). */
-export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024;
+/** Default bound on a whole frame (header + body + MAC): one UDP datagram, room for the membership core's 60 000-byte messages. */
+export const DEFAULT_MAX_FRAME_BYTES = 65_000;
 /** Largest value of the 48-bit incarnation and sequence fields. */
 export const MAX_U48 = 2 ** 48 - 1;
 const FLAG_ENCRYPTED = 1;
