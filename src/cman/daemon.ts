@@ -101,6 +101,7 @@ export class CmanDaemon {
   private tickTimer: NodeJS.Timeout | undefined;
   private nextReqId = 1;
   private lastView: ViewInfo | undefined;
+  private viewSeq = 0;
   private lastQuorate: boolean | undefined;
   private leaving = false;
   private stopped = false;
@@ -192,16 +193,30 @@ export class CmanDaemon {
   // --- core driving -------------------------------------------------------------------------
 
   private tick(): void {
-    const now = Date.now();
-    if (this.qdisk !== undefined) {
-      const available = now - this.qdiskLastPollMs <= this.opts.config.cman.quorumDevPollMs;
-      if (available !== this.qdiskAvailable) {
-        this.qdiskAvailable = available;
-        if (!available && this.qdiskRegisteredMs !== undefined && this.qdiskLastPollMs > 0) this.log.warn('lost contact with quorum device', { subsys: 'qdisk' });
-        this.step({ kind: 'qdisk', available });
-      }
-    }
+    this.refreshQdisk(this.lastView);
     this.step({ kind: 'tick' });
+  }
+
+  /**
+   * cman's quorum-device object: MEMBER while qdiskd polled within quorum_dev_poll ms. We add one
+   * rule: the votes count only while the qdisk master is this node or a member of this node's
+   * view, so the side of a split without the master drops them the moment its view shrinks
+   * instead of one quorum_dev_poll later. Returns true when the state changed (and was fed in).
+   */
+  private refreshQdisk(view: ViewInfo | undefined): boolean {
+    if (this.qdisk === undefined) return false;
+    const now = Date.now();
+    const polled = now - this.qdiskLastPollMs <= this.opts.config.cman.quorumDevPollMs;
+    const master = this.qdisk.masterNodeid();
+    const masterHere = master !== undefined && (master === this.opts.node.nodeid || (view?.members.some((m) => m.nodeid === master) ?? false));
+    const available = polled && masterHere;
+    if (available === this.qdiskAvailable) return false;
+    this.qdiskAvailable = available;
+    if (!available && this.qdiskLastPollMs > 0) {
+      this.log.warn(polled ? `quorum device master (node ${master ?? '?'}) is not in this partition; qdisk votes withdrawn` : 'lost contact with quorum device', { subsys: 'qdisk' });
+    }
+    this.step({ kind: 'qdisk', available });
+    return true;
   }
 
   private step(input: Parameters<MembershipCore['step']>[0]): void {
@@ -264,6 +279,13 @@ export class CmanDaemon {
   }
 
   private onView(v: ViewInfo): void {
+    // Settle the qdisk votes against this view first; the core then emits a corrected view.
+    const seq = this.viewSeq;
+    if (this.refreshQdisk(v)) {
+      if (this.viewSeq === seq) this.onView(this.core.view(Date.now()));
+      return;
+    }
+    this.viewSeq += 1;
     const now = Date.now();
     for (const m of v.members) if (!this.joined.has(m.nodeid)) this.joined.set(m.nodeid, { generation: v.generation, joinedMs: now });
     this.lastView = v;

@@ -132,6 +132,11 @@ export class QdiskRunner {
     this.schedule(Math.max(0, this.cfg.intervalS * 1000 - elapsed));
   }
 
+  /** The qdisk master as this node last read it from the disk. */
+  masterNodeid(): number | undefined {
+    return this.st.masterNodeid;
+  }
+
   diag(): QdiskDiag {
     const scoreRequired = this.cfg.minScore > 0 ? this.cfg.minScore : Math.floor(this.score.scoreMax / 2) + 1;
     return {

@@ -123,9 +123,9 @@ export class UdpTransport {
       this.counters.drop(replayed);
       return;
     }
-    this.counters.accepted += 1;
     try {
       this.handler(r.header, r.payload);
+      this.counters.accepted += 1;
     } catch {
       // A payload the upper layer cannot use is a malformed frame, not a crash.
       this.counters.drop('malformed-payload');
