@@ -20,6 +20,7 @@ export interface ConfOptions {
   keyfile?: string;
   secauth?: boolean;
   quorumd?: string;
+  quorumDevPollMs?: number;
 }
 
 export function clusterConf(o: ConfOptions): string {
@@ -27,6 +28,7 @@ export function clusterConf(o: ConfOptions): string {
   if (o.expectedVotes !== undefined) cmanAttrs.push(`expected_votes="${o.expectedVotes}"`);
   if (o.twoNode) cmanAttrs.push('two_node="1"');
   if (o.keyfile !== undefined) cmanAttrs.push(`keyfile="${o.keyfile}"`);
+  if (o.quorumDevPollMs !== undefined) cmanAttrs.push(`quorum_dev_poll="${o.quorumDevPollMs}"`);
   const totem = [`token="${o.tokenMs ?? 1000}"`];
   if (o.secauth === false) totem.push('secauth="off"');
   return `<?xml version="1.0"?>
@@ -139,4 +141,56 @@ export function run(cmd: string, args: string[]): Promise<{ code: number; out: s
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }));
   });
+}
+
+/** A private network namespace with lo up; firewall rules inside it partition the nodes. */
+export class NetNs {
+  constructor(readonly name: string) {}
+  static async create(name: string): Promise<NetNs> {
+    await run('ip', ['netns', 'del', name]); // a leftover from a crashed run
+    const a = await run('ip', ['netns', 'add', name]);
+    if (a.code !== 0) throw new Error(`ip netns add ${name}: ${a.out}`);
+    const b = await run('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
+    if (b.code !== 0) throw new Error(`lo up in ${name}: ${b.out}`);
+    return new NetNs(name);
+  }
+  /** Drop all traffic between the two groups of addresses (both directions), with nftables. */
+  async partition(a: readonly string[], b: readonly string[]): Promise<void> {
+    const set = (xs: readonly string[]) => `{ ${xs.join(', ')} }`;
+    const script = [
+      'table inet cs_partition {',
+      '  chain input {',
+      '    type filter hook input priority 0; policy accept;',
+      `    ip saddr ${set(a)} ip daddr ${set(b)} drop`,
+      `    ip saddr ${set(b)} ip daddr ${set(a)} drop`,
+      '  }',
+      '}',
+    ].join('\n');
+    const r = await runInput('ip', ['netns', 'exec', this.name, 'nft', '-f', '-'], script);
+    if (r.code !== 0) throw new Error(`nft in ${this.name}: ${r.out}`);
+  }
+  async heal(): Promise<void> {
+    await run('ip', ['netns', 'exec', this.name, 'nft', 'delete', 'table', 'inet', 'cs_partition']);
+  }
+  async destroy(): Promise<void> {
+    await run('ip', ['netns', 'del', this.name]);
+  }
+}
+
+export function runInput(cmd: string, args: string[], input: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }));
+    child.stdin?.end(input);
+  });
+}
+
+/** Root and the tools needed for namespace tests; in CI their absence is a failure. */
+export async function canUseNetns(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces and nftables)';
+  const ip = await run('ip', ['-V']);
+  if (ip.code !== 0) return 'iproute2 (ip) is not installed';
+  const nft = await run('nft', ['--version']);
+  if (nft.code !== 0) return 'nftables (nft) is not installed';
+  return undefined;
 }
