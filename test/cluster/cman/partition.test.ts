@@ -68,7 +68,7 @@ describe('cman partitions in a network namespace', function () {
       const nodes = [31, 32, 33, 34];
       const conf = c.writeConf('cluster.conf', clusterConf({
         nodes: nodes.map((n, i) => ({ name: ip(n), nodeid: i + 1 })), expectedVotes: 7, tokenMs: 1000, quorumDevPollMs: 3000,
-        quorumd: `  <quorumd interval="1" tko="4" votes="3" label="csq" device="${disk}"/>`,
+        quorumd: `  <quorumd interval="1" tko="4" votes="3" label="csq" cman_label="csq" device="${disk}"/>`,
       }));
       for (const n of nodes) c.start(ip(n), conf, ns.name);
       // All four members, and the qdisk votes counted everywhere (elected master on the disk).
