@@ -2,7 +2,7 @@
 // (types, integer ranges, array and string sizes) and never throws: malformed input is returned
 // as {ok:false, error} for the transport to count and drop.
 import type { AppCommand, EntryBody, JsonValue, KvEntry, LeaveReason, LocalCommand, LogEntry, Message,
-  SnapshotMeta, ViewMember } from './types.js';
+  RequestOrigin, SnapshotMeta, ViewMember } from './types.js';
 
 /** Upper bound of an encoded message; the transport's frame limit must be at least this. */
 export const MAX_MESSAGE_BYTES = 60_000;
@@ -48,6 +48,12 @@ function obj(v: unknown, what: string): Obj {
 function int(o: Obj, key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) fail(`${key}: bad integer`);
+  return v;
+}
+/** A finite number (clock readings: the daemon's clock may be fractional). */
+function num(o: Obj, key: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`${key}: bad number`);
   return v;
 }
 function bool(o: Obj, key: string): boolean {
@@ -121,19 +127,20 @@ function member(v: unknown): ViewMember {
 
 const REASONS: readonly LeaveReason[] = ['left', 'removed', 'killed', 'failed', 'restarted', 'rejoined'];
 
+function origin(v: unknown): RequestOrigin {
+  const o = obj(v, 'origin');
+  return { nodeid: int(o, 'nodeid', 1, NODEID_MAX), inc: int(o, 'inc'), seq: int(o, 'seq') };
+}
+
 function viewBody(o: Obj): Extract<EntryBody, { k: 'view' }> {
-  const forced = o['forcedExpectedVotes'];
-  if (forced !== null && (typeof forced !== 'number' || !Number.isSafeInteger(forced) || forced < 1)) fail('forcedExpectedVotes');
-  const origin = o['origin'];
-  if (origin !== null && (typeof origin !== 'number' || !Number.isSafeInteger(origin) || origin < 1)) fail('origin');
   return {
-    k: 'view', generation: int(o, 'generation'), members: arr(o, 'members', 1024).map(member),
-    forcedExpectedVotes: forced, quorum: int(o, 'quorum'),
+    k: 'view', history: str(o, 'history', 64), generation: int(o, 'generation'), members: arr(o, 'members', 1024).map(member),
+    quorum: int(o, 'quorum'),
     left: arr(o, 'left', 1024).map((x) => {
       const l = obj(x, 'left');
       return { nodeid: int(l, 'nodeid', 1, NODEID_MAX), incarnation: int(l, 'incarnation'), reason: oneOf(l, 'reason', REASONS) };
     }),
-    origin, reqId: int(o, 'reqId'),
+    origins: arr(o, 'origins', 1024).map(origin),
   };
 }
 
@@ -142,8 +149,7 @@ function entryBody(v: unknown): EntryBody {
   const k = oneOf(o, 'k', ['noop', 'view', 'cmd'] as const);
   if (k === 'noop') return { k };
   if (k === 'view') return viewBody(o);
-  return { k, origin: int(o, 'origin', 1, NODEID_MAX), originInc: int(o, 'originInc'), reqId: int(o, 'reqId'),
-    cmd: validateAppCommand(o['cmd']) };
+  return { k, origin: origin(o['origin']), cmd: validateAppCommand(o['cmd']) };
 }
 
 function logEntry(v: unknown): LogEntry {
@@ -185,25 +191,25 @@ export function validateMessage(raw: unknown): Message {
       return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted') };
     case 'append':
       return { t, inc, term: int(o, 'term'), prevIndex: int(o, 'prevIndex'), prevTerm: int(o, 'prevTerm'),
-        entries: arr(o, 'entries', 256).map(logEntry), commit: int(o, 'commit'),
-        leaseEcho: int(o, 'leaseEcho', -1, Number.MAX_SAFE_INTEGER), leaseMs: int(o, 'leaseMs') };
+        entries: arr(o, 'entries', 256).map(logEntry), commit: int(o, 'commit'), ts: num(o, 'ts'),
+        leaseEcho: num(o, 'leaseEcho'), leaseMs: int(o, 'leaseMs') };
     case 'appendResp':
       return { t, inc, term: int(o, 'term'), success: bool(o, 'success'), matchIndex: int(o, 'matchIndex'),
-        echo: int(o, 'echo', -Number.MAX_SAFE_INTEGER) };
+        echo: num(o, 'echo'), tsEcho: num(o, 'tsEcho') };
     case 'snap':
       return { t, inc, term: int(o, 'term'), meta: snapshotMeta(o['meta']), offset: int(o, 'offset'),
-        kv: arr(o, 'kv', 256).map(kvEntry), done: bool(o, 'done') };
+        kv: arr(o, 'kv', 256).map(kvEntry), done: bool(o, 'done'), ts: num(o, 'ts') };
     case 'snapResp':
       return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), nextOffset: int(o, 'nextOffset'),
-        echo: int(o, 'echo', -Number.MAX_SAFE_INTEGER) };
+        echo: num(o, 'echo'), tsEcho: num(o, 'tsEcho') };
     case 'beacon':
       return { t, inc, term: int(o, 'term'), generation: int(o, 'generation') };
     case 'join':
       return { t, inc, votes: int(o, 'votes', 0, 255), expectedVotes: int(o, 'expectedVotes', 0, 1 << 20) };
     case 'fwd':
-      return { t, inc, reqId: int(o, 'reqId'), command: localCommand(o['command']) };
+      return { t, inc, seq: int(o, 'seq'), command: localCommand(o['command']) };
     case 'fwdResp':
-      return { t, inc, reqId: int(o, 'reqId'), ok: bool(o, 'ok'), error: str(o, 'error', 512) };
+      return { t, inc, seq: int(o, 'seq'), ok: bool(o, 'ok'), error: str(o, 'error', 512) };
     case 'kill':
       return { t, inc, victimInc: int(o, 'victimInc'), reason: oneOf(o, 'reason', ['killed', 'rejoin'] as const) };
   }

@@ -118,6 +118,8 @@ export type LeaveReason =
 
 /** What every node reports: the latest committed view and whether this node is quorate now. */
 export interface ViewInfo {
+  /** Identity of this cluster history (set when the cluster formed from scratch), '' before any view. */
+  readonly history: string;
   /** Cluster generation: increases with every membership change (steps of 4, like cman's ring seq). */
   readonly generation: number;
   readonly members: readonly ViewMember[];
@@ -176,8 +178,12 @@ export type Output =
   | { readonly kind: 'nodeLeft'; readonly nodeid: NodeId; readonly incarnation: number; readonly reason: LeaveReason; readonly generation: number }
   | { readonly kind: 'nodeJoined'; readonly nodeid: NodeId; readonly incarnation: number; readonly generation: number }
   /** Application commands, in log order, exactly once each on every member. */
-  | { readonly kind: 'committed'; readonly index: number; readonly origin: NodeId; readonly reqId: number;
-      readonly command: AppCommand; readonly applied: boolean }
+  | { readonly kind: 'committed'; readonly index: number; readonly origin: RequestOrigin;
+      /** The daemon's reqId when this node proposed the command (and still waited for it), else null. */
+      readonly reqId: number | null;
+      readonly command: AppCommand;
+      /** False for a `cas` whose ifVersion did not match (the state is unchanged). */
+      readonly applied: boolean }
   /** This node's key/value state was replaced by a snapshot (it lagged or just joined). */
   | { readonly kind: 'snapshotInstalled'; readonly index: number; readonly entries: readonly KvEntry[] }
   /** Result of a LocalCommand given with reqId (after commit, or refused). */
@@ -215,12 +221,22 @@ export interface MembershipCore {
 export type EntryBody =
   | { readonly k: 'noop' }
   /** Full cluster state after a membership / votes / expected change. */
-  | { readonly k: 'view'; readonly generation: number; readonly members: readonly ViewMember[];
-      readonly forcedExpectedVotes: number | null; readonly quorum: number;
+  | { readonly k: 'view';
+      /** Identity of the cluster history (who formed it): `nodeid:incarnation:term` of the forming leader. */
+      readonly history: string;
+      readonly generation: number; readonly members: readonly ViewMember[];
+      /** cman's Q for this view (computed by the leader with the ratchet rules). */
+      readonly quorum: number;
       readonly left: readonly { readonly nodeid: NodeId; readonly incarnation: number; readonly reason: LeaveReason }[];
-      /** Request this change answers (commandResult), or null. */
-      readonly origin: NodeId | null; readonly reqId: number }
-  | { readonly k: 'cmd'; readonly origin: NodeId; readonly originInc: number; readonly reqId: number; readonly cmd: AppCommand };
+      /** Requests this change answers (origin node, its incarnation, its request sequence). */
+      readonly origins: readonly RequestOrigin[] }
+  | { readonly k: 'cmd'; readonly origin: RequestOrigin; readonly cmd: AppCommand };
+
+export interface RequestOrigin {
+  readonly nodeid: NodeId;
+  readonly inc: number;
+  readonly seq: number;
+}
 
 export interface LogEntry {
   readonly term: number;
@@ -234,7 +250,7 @@ export interface SnapshotMeta {
   /** The latest view entry at or before lastIndex, with its index. */
   readonly view: Extract<EntryBody, { k: 'view' }>;
   readonly viewIndex: number;
-  /** Requests already applied (origin nodeid, incarnation, last reqId): makes retries exactly-once. */
+  /** Requests already applied (origin nodeid, incarnation, last seq): makes retries exactly-once. */
   readonly sessions: readonly (readonly [NodeId, number, number])[];
   readonly kvCount: number;
 }
@@ -244,21 +260,27 @@ export type Message =
   | { readonly t: 'voteResp'; readonly inc: number; readonly term: number; readonly granted: boolean }
   | { readonly t: 'append'; readonly inc: number; readonly term: number; readonly prevIndex: number; readonly prevTerm: number;
       readonly entries: readonly LogEntry[]; readonly commit: number;
-      /** Lease grant: the follower's timestamp it echoes (from its last appendResp), or -1. */
+      /** Leader's clock at sending (echoed in the reply; the leader's quorum lease counts from it). */
+      readonly ts: number;
+      /** Lease grant: the follower's own `echo` from its last reply and a duration (0 = no grant). */
       readonly leaseEcho: number; readonly leaseMs: number }
   | { readonly t: 'appendResp'; readonly inc: number; readonly term: number; readonly success: boolean; readonly matchIndex: number;
       /** Follower's clock when sending (echoed back in a lease grant). */
-      readonly echo: number }
+      readonly echo: number;
+      /** The `ts` of the append this answers. */
+      readonly tsEcho: number }
   | { readonly t: 'snap'; readonly inc: number; readonly term: number; readonly meta: SnapshotMeta; readonly offset: number;
-      readonly kv: readonly KvEntry[]; readonly done: boolean }
-  | { readonly t: 'snapResp'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly nextOffset: number; readonly echo: number }
+      readonly kv: readonly KvEntry[]; readonly done: boolean; readonly ts: number }
+  | { readonly t: 'snapResp'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly nextOffset: number;
+      readonly echo: number; readonly tsEcho: number }
   /** Leader to configured non-members: "a cluster exists; join me". */
   | { readonly t: 'beacon'; readonly inc: number; readonly term: number; readonly generation: number }
   /** Fresh node to leader. */
   | { readonly t: 'join'; readonly inc: number; readonly votes: number; readonly expectedVotes: number }
-  /** A local command forwarded to the leader. */
-  | { readonly t: 'fwd'; readonly inc: number; readonly reqId: number; readonly command: LocalCommand }
-  | { readonly t: 'fwdResp'; readonly inc: number; readonly reqId: number; readonly ok: boolean; readonly error: string }
+  /** A local command forwarded to the leader; seq numbers the sender's requests (per incarnation). */
+  | { readonly t: 'fwd'; readonly inc: number; readonly seq: number; readonly command: LocalCommand }
+  /** The leader refused a forwarded command (success is seen in the committed log). */
+  | { readonly t: 'fwdResp'; readonly inc: number; readonly seq: number; readonly ok: boolean; readonly error: string }
   /** Leader to a victim: exit now. */
   | { readonly t: 'kill'; readonly inc: number; readonly victimInc: number; readonly reason: 'killed' | 'rejoin' };
 
