@@ -30,8 +30,9 @@ interface Peer {
   lastReplyMs: number;
   /** Highest leader `ts` the peer acknowledged in this leadership: it promised not to vote for another until ts+token. */
   ackedTs: number;
-  /** The peer's own clock at its last reply (echoed in lease grants). */
+  /** The peer's own clock at its last reply (echoed in lease grants), and our clock when that reply arrived. */
   echo: number | null;
+  echoAtMs: number;
   /** Leader clock until which the peer may believe it is quorate (upper bound of granted leases). */
   grantedUntil: number;
   lastSentMs: number;
@@ -105,10 +106,16 @@ class Core implements MembershipCore {
   private readonly limits: MembershipLimits;
   private readonly specs: Map<NodeId, NodeSpec>;
   private readonly others: NodeId[];
+  /** Position of this node among the configured nodeids. */
+  private readonly rank: number;
+  private readonly ranks: Map<NodeId, number>;
+  private readonly staggerMs: number;
   private readonly tokenMs: number;
   private readonly heartbeatMs: number;
   private readonly leaseMaxMs: number;
   private readonly jitterSpanMs: number;
+  /** A follower stays quorate this long past its lease (covers a leader change); removals wait as long. */
+  private readonly graceMs: number;
   private readonly roundMs: number;
   private readonly commandTimeoutMs: number;
   private readonly twoNodeKillDelayMs: number;
@@ -159,6 +166,7 @@ class Core implements MembershipCore {
   // leader
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
+  private hadLease = false;
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
   private readonly killSentMs = new Map<string, number>();
@@ -186,10 +194,15 @@ class Core implements MembershipCore {
     if (!Number.isSafeInteger(cfg.incarnation) || cfg.incarnation < 0) throw new RangeError('membership: bad incarnation');
     this.others = cfg.nodes.map((n) => n.nodeid).filter((n) => n !== this.me).sort((a, b) => a - b);
     this.tokenMs = cfg.tokenMs;
-    this.heartbeatMs = Math.max(1, Math.floor(cfg.tokenMs / 5));
-    this.leaseMaxMs = Math.max(1, Math.floor(cfg.tokenMs / 2));
-    this.jitterSpanMs = Math.max(1, Math.floor(Math.min(cfg.consensusMs > 0 ? cfg.consensusMs : cfg.tokenMs, cfg.tokenMs) / 4));
-    this.roundMs = Math.max(5, Math.floor(cfg.tokenMs / 2));
+    const sorted = cfg.nodes.map((n) => n.nodeid).sort((a, b) => a - b);
+    this.rank = sorted.indexOf(this.me);
+    this.ranks = new Map(sorted.map((n, i) => [n, i]));
+    this.staggerMs = Math.max(1, Math.floor(cfg.tokenMs / 50));
+    this.heartbeatMs = Math.max(1, Math.floor(cfg.tokenMs / 10));
+    this.leaseMaxMs = cfg.tokenMs;
+    this.jitterSpanMs = Math.max(1, Math.floor(Math.min(cfg.consensusMs > 0 ? cfg.consensusMs : cfg.tokenMs, cfg.tokenMs) / 20));
+    this.graceMs = Math.max(1, Math.floor(cfg.tokenMs / 4));
+    this.roundMs = Math.max(5, Math.floor(cfg.tokenMs / 5));
     this.commandTimeoutMs = 4 * cfg.tokenMs + 2000;
     this.twoNodeKillDelayMs = cfg.twoNodeKillDelayMs ?? 5000;
   }
@@ -308,7 +321,7 @@ class Core implements MembershipCore {
   }
 
   private initialQuorum(): number {
-    return calculateQuorum({ memberVotes: [], memberExpectedVotes: [this.cfg.expectedVotes], qdiskVotes: 0,
+    return calculateQuorum({ memberVotes: [], memberExpectedVotes: [], forcedExpectedVotes: this.cfg.expectedVotes, qdiskVotes: 0,
       twoNode: this.cfg.twoNode, previousQuorum: 0, allowDecrease: true }).quorum;
   }
 
@@ -350,18 +363,15 @@ class Core implements MembershipCore {
 
   private isQuorate(nowMs: number): boolean {
     if (!isMember(this.appliedView, this.me, this.inc)) return false;
-    if (this.isLeaderLike()) return this.leaseUntil() > nowMs;
-    return this.quorateUntil > nowMs;
+    // A new leader keeps the cover of the lease it had as a follower until its own lease is established.
+    if (this.isLeaderLike() && this.leaseUntil() > nowMs) return true;
+    return this.quorateUntil + this.graceMs > nowMs;
   }
 
   private setLeader(id: NodeId | null, inc: number, nowMs: number): void {
     if (id !== this.leaderId || inc !== this.leaderInc) {
       if (id !== null) this.followStartMs = nowMs;
       if (this.leaderId !== null) this.prevLeader = this.leaderId;
-      // Leases come from one leader incarnation; a different leader starts from none.
-      if (id !== null && id !== this.me && (this.promiseTo !== id || this.promiseToInc !== inc)) {
-        this.quorateUntil = Number.NEGATIVE_INFINITY;
-      }
     }
     this.leaderId = id;
     this.leaderInc = inc;
@@ -449,7 +459,17 @@ class Core implements MembershipCore {
     if (this.leaderId !== null) return;
     const formation = this.lastIndex() === 0;
     if (!formation && !this.amMemberOfLogView()) return; // removed: wait to be told (or killed)
-    const at = Math.max(this.promiseUntil, this.lastLeaderMs + this.tokenMs, this.startedMs + this.tokenMs, this.nextElectionMs);
+    let at = Math.max(this.promiseUntil, this.lastLeaderMs + this.tokenMs, this.startedMs + this.tokenMs + this.graceMs,
+      this.nextElectionMs);
+    // Stagger candidates so that they rarely split the vote: forming from scratch, lower nodeids first;
+    // after a leader is lost, the nodes after it in nodeid order, one step apart.
+    if (formation) {
+      at += this.rank * this.heartbeatMs;
+    } else {
+      const n = this.specs.size;
+      const prev = this.prevLeader === null ? -1 : this.ranks.get(this.prevLeader) ?? -1;
+      at += ((this.rank - prev - 1 + 2 * n) % n) * this.staggerMs;
+    }
     if (nowMs >= at + this.jitter(this.term + 1)) this.startElection(nowMs, false);
   }
 
@@ -514,6 +534,7 @@ class Core implements MembershipCore {
       for (const p of this.peers.values()) p.nextIndex = this.lastIndex() + 1;
     }
     this.changes = [];
+    this.hadLease = false;
     if (this.formation) {
       const members: ViewMember[] = [];
       for (const [n, inc] of this.granted) {
@@ -537,7 +558,7 @@ class Core implements MembershipCore {
 
   private newPeer(inc: number, nowMs: number): Peer {
     return { inc, nextIndex: this.lastIndex() + 1, matchIndex: 0, lastReplyMs: nowMs, ackedTs: Number.NEGATIVE_INFINITY,
-      echo: null, grantedUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, snapOffset: 0, snapIndex: -1 };
+      echo: null, echoAtMs: 0, grantedUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, snapOffset: 0, snapIndex: -1 };
   }
 
   private computeQuorum(members: readonly ViewMember[], previousQuorum: number, allowDecrease: boolean): number {
@@ -592,9 +613,12 @@ class Core implements MembershipCore {
 
   private leaseGrant(p: Peer, nowMs: number): { echo: number; ms: number } {
     if (p.echo === null || nowMs - p.lastReplyMs >= this.tokenMs || this.role !== 'leader') return { echo: 0, ms: 0 };
-    const ms = Math.floor(Math.min(this.leaseMaxMs, this.leaseUntil() - nowMs));
-    if (!(ms > 0)) return { echo: 0, ms: 0 };
-    p.grantedUntil = Math.max(p.grantedUntil, nowMs + ms);
+    // The lease runs from the peer's echo, which it sent before we received it (at echoAtMs): measured
+    // from echoAtMs it cannot outlast leaseUntil whatever the clocks' offset. It never outlasts the
+    // moment the peer would be suspected either.
+    const ms = Math.floor(Math.min(this.leaseMaxMs, this.leaseUntil() - p.echoAtMs, p.lastReplyMs + this.tokenMs - p.echoAtMs));
+    if (!(ms > nowMs - p.echoAtMs)) return { echo: 0, ms: 0 };
+    p.grantedUntil = Math.max(p.grantedUntil, p.echoAtMs + ms);
     return { echo: p.echo, ms };
   }
 
@@ -637,6 +661,7 @@ class Core implements MembershipCore {
     if (newCommit > this.commitIndex) {
       this.commitIndex = newCommit;
       this.applyCommitted(nowMs);
+      if (this.role === 'leader') this.broadcastAppends(nowMs); // followers learn the commit index at once
     }
   }
 
@@ -651,7 +676,7 @@ class Core implements MembershipCore {
       const p = this.peers.get(m.nodeid);
       const lastReply = p !== undefined && p.inc === m.incarnation ? p.lastReplyMs : Number.NEGATIVE_INFINITY;
       const granted = p !== undefined && p.inc === m.incarnation ? p.grantedUntil : Number.NEGATIVE_INFINITY;
-      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted) changes.push({ op: 'remove', nodeid: m.nodeid, reason: 'failed' });
+      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) changes.push({ op: 'remove', nodeid: m.nodeid, reason: 'failed' });
     }
     changes.push(...this.changes);
     if (changes.length === 0) return;
@@ -880,7 +905,7 @@ class Core implements MembershipCore {
       this.startElection(nowMs, true);
       return;
     }
-    if (nowMs < this.startedMs + this.tokenMs) return;
+    if (nowMs < this.startedMs + this.tokenMs + this.graceMs) return;
     const promised = nowMs < this.promiseUntil && !(this.promiseTo === from && this.promiseToInc === msg.inc);
     if (promised) return;
     if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
@@ -1080,7 +1105,11 @@ class Core implements MembershipCore {
       p.matchIndex = Math.max(p.matchIndex, msg.matchIndex);
       p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
       this.advanceCommit(nowMs);
-      if (this.role === 'leader' && p.nextIndex <= this.lastIndex()) this.sendAppend(from, p, nowMs);
+      const shortLease = p.grantedUntil - nowMs < this.tokenMs / 2 && this.leaseUntil() > nowMs &&
+        (p.grantedUntil <= nowMs || nowMs - p.lastSentMs >= this.heartbeatMs / 4);
+      if (this.role === 'leader' && (p.nextIndex <= this.lastIndex() || shortLease)) {
+        this.sendAppend(from, p, nowMs); // catch up, or refresh a short lease (just after an election)
+      }
     } else {
       p.nextIndex = Math.max(1, Math.min(p.nextIndex - 1, msg.matchIndex + 1));
       if (p.nextIndex <= p.matchIndex) p.nextIndex = p.matchIndex + 1;
@@ -1107,7 +1136,15 @@ class Core implements MembershipCore {
     const p = this.peerFor(from, inc, nowMs);
     p.lastReplyMs = nowMs;
     p.ackedTs = Math.max(p.ackedTs, Math.min(tsEcho, nowMs));
-    p.echo = p.echo === null ? echo : Math.max(p.echo, echo);
+    if (p.echo === null || echo > p.echo) {
+      p.echo = echo;
+      p.echoAtMs = nowMs;
+    }
+    if (!this.hadLease && this.leaseUntil() > nowMs) {
+      // Our lease just became valid (after an election): hand out follower leases at once.
+      this.hadLease = true;
+      this.broadcastAppends(nowMs);
+    }
     return p;
   }
 
