@@ -44,7 +44,7 @@ interface Peer {
 
 type Change =
   | { op: 'join'; nodeid: NodeId; inc: number; votes: number; expectedVotes: number }
-  | { op: 'remove'; nodeid: NodeId; reason: LeaveReason; origin?: RequestOrigin }
+  | { op: 'remove'; nodeid: NodeId; inc: number; reason: LeaveReason; origin?: RequestOrigin }
   | { op: 'setVotes'; nodeid: NodeId; votes: number; origin: RequestOrigin }
   | { op: 'setExpected'; expectedVotes: number; origin: RequestOrigin }
   | { op: 'recalc' };
@@ -750,7 +750,9 @@ class Core implements MembershipCore {
   /** Leader: fold suspected members and queued changes into one new view entry (one view change in flight). */
   private proposeViewChange(nowMs: number): void {
     if (this.role !== 'leader' || this.logView === null || this.reform !== null) return;
-    if (this.logViewIndex > this.commitIndex) return;
+    // Several views may be in flight: every view's quorum is a majority of all configured votes, so
+    // any two quorums intersect whatever the views (README); an uncommitted view whose new member
+    // died must not block the next one.
     const view = this.logView;
     const failed: Change[] = [];
     for (const m of view.members) {
@@ -758,7 +760,7 @@ class Core implements MembershipCore {
       const p = this.peers.get(m.nodeid);
       const lastReply = p !== undefined && p.inc === m.incarnation ? p.lastReplyMs : Number.NEGATIVE_INFINITY;
       const granted = p !== undefined && p.inc === m.incarnation ? p.grantedUntil : Number.NEGATIVE_INFINITY;
-      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) failed.push({ op: 'remove', nodeid: m.nodeid, reason: 'failed' });
+      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) failed.push({ op: 'remove', nodeid: m.nodeid, inc: m.incarnation, reason: 'failed' });
     }
     // A killed node may still hold a lease (the kill message can be lost): remove it once that ran out.
     const queued: Change[] = [];
@@ -804,7 +806,7 @@ class Core implements MembershipCore {
         case 'remove': {
           const cur = members.get(c.nodeid);
           if (c.origin !== undefined) origins.push(c.origin);
-          if (cur === undefined) break;
+          if (cur === undefined || cur.incarnation !== c.inc) break;
           members.delete(c.nodeid);
           if (!left.some((l) => l.nodeid === c.nodeid)) left.push({ nodeid: c.nodeid, incarnation: cur.incarnation, reason: c.reason });
           if (c.reason === 'removed') {
@@ -1243,6 +1245,11 @@ class Core implements MembershipCore {
   private replyPeer(from: NodeId, inc: number, term: number, nowMs: number, echo: number, tsEcho: number): Peer | null {
     if (!this.isViewMember(from, inc)) {
       this.dropped++;
+      // A restarted node that took our log before its join was written: treat it as a join.
+      const m = memberOf(this.logView, from);
+      if (this.role === 'leader' && m !== undefined && m.incarnation < inc && !this.wasRemoved(from, inc)) {
+        this.onJoin(from, { t: 'join', inc, votes: this.specs.get(from)?.votes ?? 1, expectedVotes: this.cfg.expectedVotes }, nowMs);
+      }
       return null;
     }
     if (term > this.term) {
@@ -1483,7 +1490,7 @@ class Core implements MembershipCore {
         return null;
       }
       case 'leave':
-        this.changes.push({ op: 'remove', nodeid: origin.nodeid, reason: command.remove ? 'removed' : 'left', origin });
+        this.changes.push({ op: 'remove', nodeid: origin.nodeid, inc: origin.inc, reason: command.remove ? 'removed' : 'left', origin });
         break;
       case 'kill': {
         const m = memberOf(view, command.nodeid);
@@ -1493,7 +1500,7 @@ class Core implements MembershipCore {
           const p = this.peers.get(m.nodeid);
           if (p !== undefined && p.inc === m.incarnation) p.revoked = true;
         }
-        this.changes.push({ op: 'remove', nodeid: m.nodeid, reason: 'killed', origin });
+        this.changes.push({ op: 'remove', nodeid: m.nodeid, inc: m.incarnation, reason: 'killed', origin });
         break;
       }
       case 'setExpectedVotes':
