@@ -81,3 +81,53 @@ export function getLogger(subsys: string, base: LogFields = {}): Logger {
   };
   return { error: at('error'), warn: at('warn'), notice: at('notice'), info: at('info'), debug: at('debug') };
 }
+
+/** The subset of ClusterConfig.logging this module needs (kept structural: no import cycle). */
+export interface LoggingSection {
+  readonly toLogfile: boolean;
+  readonly logfile: string | undefined;
+  readonly logfilePriority: string;
+  readonly syslogPriority: string;
+  readonly debug: boolean;
+  readonly daemons: readonly {
+    readonly name: string;
+    readonly subsys: string | undefined;
+    readonly debug: boolean | undefined;
+    readonly toLogfile: boolean | undefined;
+    readonly logfile: string | undefined;
+    readonly logfilePriority: string | undefined;
+  }[];
+}
+
+/** syslog priority -> our level (emerg..err = error, warning = warn, notice, info, debug). */
+export function levelFromSyslogPriority(priority: string): LogLevel {
+  switch (priority) {
+    case 'emerg': case 'alert': case 'crit': case 'err': case 'error': return 'error';
+    case 'warning': case 'warn': return 'warn';
+    case 'notice': return 'notice';
+    case 'debug': return 'debug';
+    default: return 'info';
+  }
+}
+
+/**
+ * Turn `<logging>` (ClusterConfig.logging) into settings for configureLogging(). `daemon` picks a
+ * `<logging_daemon name=...>` whose values override the global ones (RHCS daemon names: corosync,
+ * qdiskd, fenced, rgmanager, ...; our suite logs as one daemon, default "clusterd").
+ * debug="on" wins over priorities; the more verbose of logfile_priority and syslog_priority is used
+ * because stderr stands in for syslog.
+ */
+export function loggingSettingsFromConfig(logging: LoggingSection, options: { node?: string; daemon?: string; toStderr?: boolean } = {}): LoggingSettings {
+  const daemon = logging.daemons.find((d) => d.name === (options.daemon ?? 'clusterd') && d.subsys === undefined);
+  const debug = daemon?.debug ?? logging.debug;
+  const toLogfile = daemon?.toLogfile ?? logging.toLogfile;
+  const logfile = daemon?.logfile ?? logging.logfile;
+  const filePriority = daemon?.logfilePriority ?? logging.logfilePriority;
+  const a = levels[levelFromSyslogPriority(filePriority)];
+  const b = levels[levelFromSyslogPriority(logging.syslogPriority)];
+  const level: LogLevel = debug ? 'debug' : (Object.keys(levels) as LogLevel[]).find((l) => levels[l] === Math.max(a, b)) ?? 'info';
+  const settings: LoggingSettings = { level, toStderr: options.toStderr ?? true };
+  if (toLogfile && logfile !== undefined) settings.logfile = logfile;
+  if (options.node !== undefined) settings.node = options.node;
+  return settings;
+}

@@ -185,7 +185,7 @@ export class Sim {
   }
 
   private note(s: string): void {
-    if (this.log.length < 2000) this.log.push(`${this.nowMs}: ${s}`);
+    if (this.log.length < 20000) this.log.push(`${this.nowMs}: ${s}`);
   }
 
   private connected(a: NodeId, b: NodeId): boolean {
@@ -200,13 +200,17 @@ export class Sim {
   }
 
   private handleOutputs(n: SimNode, outs: Output[]): void {
+    // Entries committed in this step belong to the history the node is in after the step (a re-formed
+    // history commits the old tail together with its first view).
+    const after = outs.filter((o) => o.kind === 'view').pop();
+    const stepHistory = after?.kind === 'view' ? after.view.history : n.lastView?.history ?? '?';
     for (const o of outs) {
       switch (o.kind) {
         case 'send': this.transmit(n.id, o.to, o.message); break;
         case 'broadcast': for (const to of this.nodes.keys()) if (to !== n.id) this.transmit(n.id, to, o.message); break;
         case 'view': n.lastView = o.view; this.recordView(n, o.view); break;
         case 'committed': {
-          const history = n.lastView?.history ?? '?';
+          const history = stepHistory;
           this.recordEntry(n, history, o.index, `cmd:${JSON.stringify(o.origin)}:${JSON.stringify(o.command)}:${o.applied}`);
           if (n.committed.length < 10_000) n.committed.push({ index: o.index, key: o.command.key });
           break;
@@ -277,6 +281,9 @@ export class Sim {
       return;
     }
     this.messagesDelivered++;
+    if (this.traceMessages && m.message.t !== 'append' && m.message.t !== 'appendResp') {
+      this.log.push(`${this.nowMs}: ${m.from}->${m.to} ${JSON.stringify(m.message)}`);
+    }
     this.stepNode(n, { kind: 'message', from: m.from, message: m.message });
   }
 
@@ -298,8 +305,25 @@ export class Sim {
       }
       if (!n.paused) this.stepNode(n, { kind: 'tick' });
     }
+    if (this.trace) {
+      const line = [...this.nodes.values()].map((n) => {
+        if (n.core === null) return `${n.id}:down`;
+        const v = n.core.view(this.nowMs);
+        const st = n.core.stats();
+        return `${n.id}.${n.incarnation}${n.paused ? 'P' : ''}:${st.role[0]}${st.term} g${v.generation}/${v.index}${v.quorate ? 'Q' : '-'}` +
+          `L${v.leader ?? '_'}[${v.members.map((m) => m.nodeid).join('')}]h${v.history}`;
+      }).join(' ');
+      if (line !== this.lastTrace) {
+        this.lastTrace = line;
+        this.log.push(`${this.nowMs}: ${line}`);
+      }
+    }
     if (this.checkSafety) this.checkQuorateViews();
   }
+
+  trace = process.env['SIM_TRACE'] === '1';
+  traceMessages = process.env['SIM_MSGS'] === '1';
+  private lastTrace = '';
 
   run(ms: number, each?: () => void): void {
     const end = this.nowMs + ms;
@@ -338,18 +362,22 @@ export class Sim {
       const v = n.core.view(this.nowMs);
       if (v.quorate) quorate.push({ id: n.id, inc: n.incarnation, v });
     }
+    // Two quorate nodes: the one with the older view must be a member (same incarnation) of the newer
+    // view, or both report the same view. A re-formed history continues the log (higher indices) and
+    // contains the survivors; a cluster formed from scratch beside a quorate one fails this.
     for (const a of quorate) {
       for (const b of quorate) {
-        if (a === b) continue;
-        if (a.v.history !== b.v.history) {
-          this.violation(`safety 2: node${a.id} quorate in history ${a.v.history} and node${b.id} quorate in history ${b.v.history}`);
+        if (a === b || b.v.index < a.v.index) continue;
+        if (b.v.index === a.v.index) {
+          if (b.v.history !== a.v.history || b.v.generation !== a.v.generation) {
+            this.violation(`safety 1: node${a.id} and node${b.id} are quorate in different views at index ${a.v.index} ` +
+              `(${a.v.history} g${a.v.generation} vs ${b.v.history} g${b.v.generation})`);
+          }
+          continue;
         }
-        if (b.v.index > a.v.index && !b.v.members.some((m) => m.nodeid === a.id && m.incarnation === a.inc)) {
-          this.violation(`safety 2: node${a.id} quorate in generation ${a.v.generation} but not a member of node${b.id}'s ` +
-            `quorate generation ${b.v.generation} [${b.v.members.map((m) => m.nodeid).join(',')}]`);
-        }
-        if (b.v.index === a.v.index && b.v.generation !== a.v.generation) {
-          this.violation(`safety 1: node${a.id} and node${b.id} disagree on the view at index ${a.v.index}`);
+        if (!b.v.members.some((m) => m.nodeid === a.id && m.incarnation === a.inc)) {
+          this.violation(`safety 2: node${a.id} quorate in generation ${a.v.generation} (${a.v.history}) but not a member of ` +
+            `node${b.id}'s quorate generation ${b.v.generation} (${b.v.history}) [${b.v.members.map((m) => m.nodeid).join(',')}]`);
         }
       }
     }
@@ -359,6 +387,7 @@ export class Sim {
   converged(): boolean {
     const live = this.liveNodes();
     if (live.length === 0 || live.some((n) => n.paused)) return false;
+    if ([...this.nodes.values()].some((n) => n.core === null && n.restartAtMs !== null)) return false;
     let first: ViewInfo | null = null;
     for (const n of live) {
       const v = n.core!.view(this.nowMs);
