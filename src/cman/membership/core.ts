@@ -77,6 +77,7 @@ interface Snapshot {
 
 const GENERATION_STEP = 4;
 const MAX_SESSIONS = 1024;
+const MAX_VIEWS_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
   let h = 0x811c9dc5 ^ a;
@@ -179,6 +180,7 @@ class Core implements MembershipCore {
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
   private hadLease = false;
+  private lastViewAppendMs = Number.NEGATIVE_INFINITY;
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
   private readonly killSentMs = new Map<string, number>();
@@ -763,7 +765,11 @@ class Core implements MembershipCore {
     if (this.role !== 'leader' || this.logView === null || this.reform !== null) return;
     // Several views may be in flight: every view's quorum is a majority of all configured votes, so
     // any two quorums intersect whatever the views (README); an uncommitted view whose new member
-    // died must not block the next one.
+    // died must not block the next one. Bounded: one new view per heartbeat, a few in flight.
+    if (nowMs - this.lastViewAppendMs < this.heartbeatMs) return;
+    let inFlight = 0;
+    for (let i = Math.max(this.commitIndex, this.logStart) + 1; i <= this.lastIndex(); i++) if (this.entryAt(i).body.k === 'view') inFlight++;
+    if (inFlight >= MAX_VIEWS_IN_FLIGHT) return;
     const view = this.logView;
     const failed: Change[] = [];
     for (const m of view.members) {
@@ -788,6 +794,7 @@ class Core implements MembershipCore {
     if (!this.reachable(body)) body = this.buildView(view, queued);
     if (body === null || !this.reachable(body)) return; // keep the queued changes for later
     this.changes = later;
+    this.lastViewAppendMs = nowMs;
     this.appendEntry(body);
     for (const m of body.members) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
     this.broadcastAppends(nowMs);
@@ -1350,7 +1357,7 @@ class Core implements MembershipCore {
     }
     const cur = memberOf(this.logView, from);
     if (cur !== undefined && cur.incarnation >= msg.inc) return;
-    if (this.wasRemoved(from, msg.inc)) return;
+    // (A removed incarnation may ask again: only nodes with an empty log send `join`, so it has no state.)
     if (this.changes.some((c) => c.op === 'join' && c.nodeid === from && c.inc >= msg.inc)) return;
     if (this.changes.length >= this.limits.maxPendingProposals) {
       this.dropped++;
