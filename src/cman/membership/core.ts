@@ -1041,7 +1041,7 @@ class Core implements MembershipCore {
         return;
       }
     }
-    if (this.isLeaderLike() && msg.term > this.term) {
+    if (this.role === 'leader' && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
       this.term = msg.term;
       this.startElection(nowMs, true);
@@ -1076,7 +1076,7 @@ class Core implements MembershipCore {
       return;
     }
     if (msg.term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = msg.term;
         this.startElection(nowMs, true);
       } else {
@@ -1289,7 +1289,7 @@ class Core implements MembershipCore {
       return null;
     }
     if (term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = term;
         this.startElection(nowMs, true);
       } else {
