@@ -549,8 +549,14 @@ class Core implements MembershipCore {
       if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
     } else if (votes >= threshold) {
       this.becomeLeader(nowMs, false);
-    } else if (votes + freshVotes >= threshold && roundOver &&
-        ![...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+    } else if (votes + freshVotes >= threshold && roundOver) {
+      if ([...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+        // A voter knows more committed entries than we do: let it re-form instead; back off.
+        this.role = 'follower';
+        this.peers.clear();
+        this.nextElectionMs = nowMs + 3 * this.roundMs + this.jitter(this.term + 3);
+        return;
+      }
       // Members that restarted lost their state; with them the survivors re-form the cluster (a new history).
       this.becomeLeader(nowMs, true);
     }
