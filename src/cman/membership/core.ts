@@ -628,6 +628,13 @@ class Core implements MembershipCore {
   }
 
   private leaderTick(nowMs: number): void {
+    if (!this.amMemberOfLogView() && nowMs - this.leaderSinceMs >= 2 * this.tokenMs && !(this.leaseUntil() > nowMs)) {
+      // We are leaving (or being removed) and cannot commit it: let the members elect a leader.
+      this.role = 'follower';
+      this.peers.clear();
+      this.setLeader(null, 0, nowMs);
+      return;
+    }
     if (this.reform !== null && nowMs >= this.reform.atMs) this.appendReformView(nowMs);
     this.proposeViewChange(nowMs);
     if (nowMs - this.lastHeartbeatMs >= this.heartbeatMs) {
