@@ -77,6 +77,7 @@ interface Snapshot {
 
 const GENERATION_STEP = 4;
 const MAX_SESSIONS = 1024;
+const MAX_VIEWS_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
   let h = 0x811c9dc5 ^ a;
@@ -179,6 +180,8 @@ class Core implements MembershipCore {
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
   private hadLease = false;
+  private leaderSinceMs = 0;
+  private lastViewAppendMs = Number.NEGATIVE_INFINITY;
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
   private readonly killSentMs = new Map<string, number>();
@@ -317,6 +320,13 @@ class Core implements MembershipCore {
     // No view entry after logStart: the latest one is the snapshot's (at or before logStart).
     this.logView = this.snap.view;
     this.logViewIndex = this.snap.viewIndex;
+  }
+
+  /** Up to which index our log surely agrees with the history our latest view's history re-formed from. */
+  private historyBase(): number {
+    const r = this.reformAt();
+    return r !== null && this.logView !== null && this.entryAt(r.index).body.k === 'view' &&
+      (this.entryAt(r.index).body as ViewBody).history === this.logView.history ? r.base : 0;
   }
 
   /** The latest re-formation view in the log (a view whose history differs from the one before it). */
@@ -509,7 +519,8 @@ class Core implements MembershipCore {
     this.roundEndMs = nowMs + this.roundMs;
     if (!reelect) this.peers.clear();
     this.emit({ kind: 'broadcast', message: { t: 'vote', inc: this.inc, term: this.term, lastIndex: this.lastIndex(),
-      lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation } });
+      lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation, history: this.logView?.history ?? '',
+      base: this.historyBase() } });
     this.checkElectionWon(nowMs);
   }
 
@@ -538,8 +549,14 @@ class Core implements MembershipCore {
       if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
     } else if (votes >= threshold) {
       this.becomeLeader(nowMs, false);
-    } else if (votes + freshVotes >= threshold && roundOver &&
-        ![...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+    } else if (votes + freshVotes >= threshold && roundOver) {
+      if ([...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+        // A voter knows more committed entries than we do: let it re-form instead; back off.
+        this.role = 'follower';
+        this.peers.clear();
+        this.nextElectionMs = nowMs + 3 * this.roundMs + this.jitter(this.term + 3);
+        return;
+      }
       // Members that restarted lost their state; with them the survivors re-form the cluster (a new history).
       this.becomeLeader(nowMs, true);
     }
@@ -547,11 +564,13 @@ class Core implements MembershipCore {
 
   private becomeLeader(nowMs: number, reform: boolean): void {
     const keep = this.reelect;
+    const revived = this.electionOverrideQuorum !== null && this.electionThreshold() < (this.logView?.quorum ?? 0);
     this.role = 'leader';
     this.reelect = false;
     this.electionOverrideQuorum = null;
     const prev = this.prevLeader;
     this.setLeader(this.me, this.inc, nowMs);
+    this.leaderSinceMs = nowMs;
     this.promiseTo = this.me;
     this.promiseToInc = this.inc;
     if (!keep) {
@@ -561,10 +580,10 @@ class Core implements MembershipCore {
         const g = this.granted.get(n);
         this.peers.set(n, this.newPeer(g?.fresh === true ? g.inc : m?.incarnation ?? g?.inc ?? 0, nowMs));
       }
-      // The previous leader was not heard by our voters for a token: suspect it at once.
-      if (prev !== null && prev !== this.me && !this.granted.has(prev)) {
-        const p = this.peers.get(prev);
-        if (p !== undefined) p.lastReplyMs = Number.NEGATIVE_INFINITY;
+      // The previous leader was not heard by our voters for a token: suspect it at once. Revived by
+      // `cman_tool expected` (the admin declared the others dead): suspect every non-voter.
+      for (const [n, p] of this.peers) {
+        if (!this.granted.has(n) && (revived || n === prev)) p.lastReplyMs = Number.NEGATIVE_INFINITY;
       }
     } else {
       for (const p of this.peers.values()) p.nextIndex = this.lastIndex() + 1;
@@ -609,6 +628,13 @@ class Core implements MembershipCore {
   }
 
   private leaderTick(nowMs: number): void {
+    if (!this.amMemberOfLogView() && nowMs - this.leaderSinceMs >= 2 * this.tokenMs && !(this.leaseUntil() > nowMs)) {
+      // We are leaving (or being removed) and cannot commit it: let the members elect a leader.
+      this.role = 'follower';
+      this.peers.clear();
+      this.setLeader(null, 0, nowMs);
+      return;
+    }
     if (this.reform !== null && nowMs >= this.reform.atMs) this.appendReformView(nowMs);
     this.proposeViewChange(nowMs);
     if (nowMs - this.lastHeartbeatMs >= this.heartbeatMs) {
@@ -624,7 +650,8 @@ class Core implements MembershipCore {
     // Members left out must have lost any lease we gave them (we may be re-elected, keeping them).
     for (const m of view0.members) {
       const p = this.peers.get(m.nodeid);
-      const kept = r.voters.has(m.nodeid) || (p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs);
+      const kept = r.voters.get(m.nodeid)?.inc === m.incarnation ||
+        (p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs && p.matchIndex >= this.lastIndex());
       if (!kept && p !== undefined && p.inc === m.incarnation && nowMs < p.grantedUntil + this.graceMs) return;
     }
     this.reform = null;
@@ -637,9 +664,11 @@ class Core implements MembershipCore {
       if (m !== undefined) members.set(n, m);
       else if (g.fresh) members.set(n, { nodeid: n, incarnation: g.inc, votes: this.specs.get(n)?.votes ?? 0, expectedVotes: this.cfg.expectedVotes });
     }
+    // Members that follow us and hold all our log are kept too (they agree with our history).
     for (const m of view.members) {
       const p = this.peers.get(m.nodeid);
-      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs) members.set(m.nodeid, m);
+      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs &&
+          p.matchIndex >= this.lastIndex()) members.set(m.nodeid, m);
     }
     const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
     const left = view.members.filter((m) => !isMember({ ...view, members: list }, m.nodeid, m.incarnation))
@@ -683,7 +712,7 @@ class Core implements MembershipCore {
     const prevIndex = Math.min(p.nextIndex - 1, this.lastIndex());
     const from = prevIndex - this.logStart;
     const entries = this.log.slice(from, from + this.limits.maxBatchEntries);
-    const lease = this.leaseGrant(p, nowMs);
+    const lease = this.isViewMember(n, p.inc) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
     // A follower learns that a re-formed history's first view (and the old tail before it) is
     // committed only together: never a commit index between the view's base and the view.
     let commit = this.commitIndex;
@@ -752,7 +781,11 @@ class Core implements MembershipCore {
     if (this.role !== 'leader' || this.logView === null || this.reform !== null) return;
     // Several views may be in flight: every view's quorum is a majority of all configured votes, so
     // any two quorums intersect whatever the views (README); an uncommitted view whose new member
-    // died must not block the next one.
+    // died must not block the next one. Bounded: one new view per heartbeat, a few in flight.
+    if (nowMs - this.lastViewAppendMs < this.heartbeatMs) return;
+    let inFlight = 0;
+    for (let i = Math.max(this.commitIndex, this.logStart) + 1; i <= this.lastIndex(); i++) if (this.entryAt(i).body.k === 'view') inFlight++;
+    if (inFlight >= MAX_VIEWS_IN_FLIGHT) return;
     const view = this.logView;
     const failed: Change[] = [];
     for (const m of view.members) {
@@ -773,10 +806,11 @@ class Core implements MembershipCore {
     if (failed.length + queued.length === 0) return;
     // Never write a view whose members cannot reach its quorum: it could never commit, and as the
     // latest view in the log it would block every election (e.g. a leader cut off with a minority).
-    let body = this.buildView(view, [...failed, ...queued]);
-    if (!this.reachable(body)) body = this.buildView(view, queued);
+    let body = this.buildView(view, [...failed, ...queued], nowMs);
+    if (!this.reachable(body)) body = this.buildView(view, queued, nowMs);
     if (body === null || !this.reachable(body)) return; // keep the queued changes for later
     this.changes = later;
+    this.lastViewAppendMs = nowMs;
     this.appendEntry(body);
     for (const m of body.members) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
     this.broadcastAppends(nowMs);
@@ -787,7 +821,13 @@ class Core implements MembershipCore {
   }
 
   /** The view after `changes` (null when nothing would change). */
-  private buildView(view: ViewBody, changes: readonly Change[]): ViewBody | null {
+  private isAlive(m: ViewMember, nowMs: number): boolean {
+    if (m.nodeid === this.me) return m.incarnation === this.inc;
+    const p = this.peers.get(m.nodeid);
+    return p !== undefined && p.inc === m.incarnation && nowMs - p.lastReplyMs < this.tokenMs;
+  }
+
+  private buildView(view: ViewBody, changes: readonly Change[], nowMs: number): ViewBody | null {
     if (changes.length === 0) return null;
     const members = new Map(view.members.map((m) => [m.nodeid, { ...m }]));
     const left: { nodeid: NodeId; incarnation: number; reason: LeaveReason }[] = [];
@@ -838,7 +878,9 @@ class Core implements MembershipCore {
       for (const m of members.values()) m.expectedVotes = Math.max(1, total);
     }
     const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
-    const quorum = this.computeQuorum(list, view.quorum, allowDecrease);
+    // cman computes quorum over the nodes that are members now: when quorum may go down (expected,
+    // votes, leave remove, qdisk), members we have not heard from for a token do not count.
+    const quorum = this.computeQuorum(allowDecrease ? list.filter((m) => this.isAlive(m, nowMs)) : list, view.quorum, allowDecrease);
     const changed = !sameMembers(list, view.members);
     const body: ViewBody = { k: 'view', history: view.history, base: 0, generation: view.generation + (changed ? GENERATION_STEP : 0), members: list, quorum,
       left, origins };
@@ -1012,7 +1054,7 @@ class Core implements MembershipCore {
         return;
       }
     }
-    if (this.isLeaderLike() && msg.term > this.term) {
+    if (this.role === 'leader' && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
       this.term = msg.term;
       this.startElection(nowMs, true);
@@ -1023,7 +1065,10 @@ class Core implements MembershipCore {
     if (promised) return;
     if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
     const myLastTerm = this.termAt(this.lastIndex()) ?? 0;
-    const upToDate = msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex());
+    // A candidate from another history (re-formed after restarts) must contain all we have committed.
+    const sameHistory = empty || msg.history === (this.logView?.history ?? '') || this.commitIndex <= msg.base;
+    const upToDate = sameHistory &&
+      (msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex()));
     const grant = msg.term === this.term && (this.votedFor === null || this.votedFor === from) && upToDate &&
       this.role === 'follower';
     if (grant) {
@@ -1044,7 +1089,7 @@ class Core implements MembershipCore {
       return;
     }
     if (msg.term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = msg.term;
         this.startElection(nowMs, true);
       } else {
@@ -1140,7 +1185,11 @@ class Core implements MembershipCore {
       const t = this.termAt(idx);
       if (t === e.term) continue;
       if (t !== undefined) {
-        invariant(idx > this.commitIndex, `truncating committed entry ${idx} (commit ${this.commitIndex})`);
+        if (idx <= this.commitIndex) {
+          // Only after restarts lost a quorum's memory (a re-formed history): we cannot follow it.
+          this.stop('rejoin', from, `our committed log (index ${idx}) conflicts with the leader's history; restart to rejoin`);
+          return;
+        }
         this.log.length = idx - this.logStart - 1;
         this.recomputeLogView();
       }
@@ -1253,7 +1302,7 @@ class Core implements MembershipCore {
       return null;
     }
     if (term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = term;
         this.startElection(nowMs, true);
       } else {
@@ -1326,13 +1375,21 @@ class Core implements MembershipCore {
   }
 
   private onJoin(from: NodeId, msg: Extract<Message, { t: 'join' }>, nowMs: number): void {
+    // Only a leader holding a quorum lease admits: a deposed leader that does not know it yet must
+    // not count the acknowledgements of nodes that forgot the newer term when they restarted
+    // (without a lease, the survivors re-form the cluster with them instead).
     if (this.role !== 'leader') {
       this.dropped++;
       return;
     }
+    if (!(this.leaseUntil() > nowMs)) {
+      // Without a lease: stand again; with the votes of the restarted nodes we may re-form.
+      if (nowMs - this.leaderSinceMs >= this.tokenMs) this.startElection(nowMs, true);
+      return;
+    }
     const cur = memberOf(this.logView, from);
     if (cur !== undefined && cur.incarnation >= msg.inc) return;
-    if (this.wasRemoved(from, msg.inc)) return;
+    // (A removed incarnation may ask again: only nodes with an empty log send `join`, so it has no state.)
     if (this.changes.some((c) => c.op === 'join' && c.nodeid === from && c.inc >= msg.inc)) return;
     if (this.changes.length >= this.limits.maxPendingProposals) {
       this.dropped++;
@@ -1346,6 +1403,10 @@ class Core implements MembershipCore {
   private onKill(from: NodeId, msg: Extract<Message, { t: 'kill' }>): void {
     if (msg.victimInc !== this.inc) {
       this.dropped++;
+      return;
+    }
+    if (this.leaving) {
+      this.stop('left', from, 'left the cluster');
       return;
     }
     if (msg.reason === 'killed') {
@@ -1477,7 +1538,7 @@ class Core implements MembershipCore {
     if (this.alreadyQueued(origin)) return null;
     const view = this.logView;
     if (view === null) return 'no cluster view yet';
-    const totalVotes = view.members.reduce((a, m) => a + m.votes, 0) + this.qdiskVotesNow();
+    const totalVotes = view.members.filter((m) => this.isAlive(m, nowMs)).reduce((a, m) => a + m.votes, 0) + this.qdiskVotesNow();
     switch (command.op) {
       case 'propose': {
         if (this.reform !== null) return 'the cluster is re-forming; try again';
@@ -1510,7 +1571,7 @@ class Core implements MembershipCore {
       case 'setVotes': {
         const m = memberOf(view, command.nodeid);
         if (m === undefined) return `node ${command.nodeid} is not a cluster member`;
-        const members = view.members.map((x) => (x.nodeid === m.nodeid ? { ...x, votes: command.votes } : x));
+        const members = view.members.filter((x) => this.isAlive(x, nowMs)).map((x) => (x.nodeid === m.nodeid ? { ...x, votes: command.votes } : x));
         const t = members.reduce((a, x) => a + x.votes, 0) + this.qdiskVotesNow();
         const q = this.computeQuorum(members, view.quorum, true);
         if (q > t) return 'Invalid argument';
