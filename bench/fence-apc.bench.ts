@@ -1,5 +1,5 @@
 // fence_apc_snmp benchmarks against the real net-snmp APC PDU (../shared/peers/apc-pdu-sim.sh,
-// UDP 11620): `status` as a process, ours vs Debian's fence-agents 4.12.1, with `node -e 0`
+// UDP 11630): `status` as a process, ours vs Debian's fence-agents 4.12.1, with `node -e 0`
 // measured in the same run as the process-start baseline; `off` and `reboot` in-process through
 // fence() (the fence daemon's path), and `off` in-process against our own simulator.
 import { execFile } from 'node:child_process';
@@ -15,7 +15,7 @@ const sharedDir = process.env['CLUSTER_SHARED_DIR'] ?? path.resolve(repoRoot, '.
 const peerScript = path.join(sharedDir, 'peers/apc-pdu-sim.sh');
 const debianAgent = '/usr/sbin/fence_apc_snmp';
 const ourAgent = path.join(repoRoot, 'bin/fence_apc_snmp');
-const port = 11620;
+const port = 11630;
 const processRuns = 15;
 const inProcessRuns = 30;
 

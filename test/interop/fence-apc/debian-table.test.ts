@@ -47,7 +47,7 @@ describe('fence_apc_snmp table: Debian fence-agents 4.12.1 vs ours, same real PD
   let pdu: RealPdu;
   before(async function () {
     requirePrograms(this, [apcPeerScript, debianAgent, '/usr/sbin/snmpd']);
-    pdu = await startRealPdu(11605, ['--names', 'node1,node2,node3', '--outlets', '4', '--reboot-delay', '0']);
+    pdu = await startRealPdu(11624, ['--names', 'node1,node2,node3', '--outlets', '4', '--reboot-delay', '0']);
   });
   after(async () => { await pdu?.stop(); });
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPduSim, type PduSim } from '../../../src/fence-agents/apc/pdu-sim.js';
-import { debian, debianAgent, ours, requirePrograms, run, startOurSimProcess, type OurSimProcess } from './peers.js';
+import { debian, debianAgent, ours, requirePrograms, run, startOurSimProcess, startSimNear, type OurSimProcess } from './peers.js';
 
 const snmp = (tool: string, args: readonly string[]) => run(`/usr/bin/${tool}`, ['-m', '', '-Oqn', ...args]);
 const rpduState = '.1.3.6.1.4.1.318.1.1.12.3.5.1.1.4';
@@ -23,13 +23,14 @@ async function until(cond: () => boolean, what: string, limitMs = 5000): Promise
 describe('apc_pdu_sim (ours) checked with net-snmp tools and Debian fence_apc_snmp', function () {
   let proc: OurSimProcess;
   let dir: string;
-  const target = 'udp:127.0.0.1:11650';
+  let target = '';
   before(async function () {
     requirePrograms(this, ['/usr/bin/snmpget', '/usr/bin/snmpset', '/usr/bin/snmpwalk']);
     dir = mkdtempSync(path.join(tmpdir(), 'apc-sim-test-'));
     proc = await startOurSimProcess(11650, ['--names', 'node1,node2,node3', '--outlets', '4', '--state-dir', path.join(dir, 'state'),
       '--on-power-off', `echo "off $APC_OUTLET $APC_OUTLET_NAME" >> ${dir}/hooks`, '--on-power-on', `echo "on $APC_OUTLET" >> ${dir}/hooks`,
       '--reboot-delay', '0.2']);
+    target = `udp:127.0.0.1:${proc.port}`;
   });
   after(async () => {
     await proc?.stop();
@@ -80,27 +81,27 @@ describe('apc_pdu_sim (ours) checked with net-snmp tools and Debian fence_apc_sn
 
   describe('Debian fence_apc_snmp against our simulator', () => {
     before(function () { requirePrograms(this, [debianAgent]); });
-    const a = ['-a', '127.0.0.1', '-u', '11650'];
+    const a = () => ['-a', '127.0.0.1', '-u', String(proc.port)];
 
     it('list, status, off/on by name, reboot, v2c and v3', async () => {
-      expect((await debian([...a, '-o', 'list'])).stdout).to.equal('1,node1\n2,node2\n3,node3\n4,Outlet 4\n');
-      expect(await debian([...a, '-n', 'node2', '-o', 'status'])).to.include({ code: 0, stdout: 'Status: ON\n' });
-      expect(await debian([...a, '-n', 'node2', '-o', 'off'])).to.include({ code: 0, stdout: 'Success: Powered OFF\n' });
+      expect((await debian([...a(), '-o', 'list'])).stdout).to.equal('1,node1\n2,node2\n3,node3\n4,Outlet 4\n');
+      expect(await debian([...a(), '-n', 'node2', '-o', 'status'])).to.include({ code: 0, stdout: 'Status: ON\n' });
+      expect(await debian([...a(), '-n', 'node2', '-o', 'off'])).to.include({ code: 0, stdout: 'Success: Powered OFF\n' });
       expect(stateFile(2)).to.equal('2');
-      expect(await debian([...a, '-d', '2c', '-n', '2', '-o', 'status'])).to.include({ code: 2, stdout: 'Status: OFF\n' });
-      expect(await debian([...a, '-d', '3', '-l', 'fence', '-p', 'fencepass', '-b', 'SHA', '-E', 'authPriv', '-B', 'AES', '-P', 'fencepriv',
+      expect(await debian([...a(), '-d', '2c', '-n', '2', '-o', 'status'])).to.include({ code: 2, stdout: 'Status: OFF\n' });
+      expect(await debian([...a(), '-d', '3', '-l', 'fence', '-p', 'fencepass', '-b', 'SHA', '-E', 'authPriv', '-B', 'AES', '-P', 'fencepriv',
         '-n', 'node2', '-o', 'on'])).to.include({ code: 0, stdout: 'Success: Powered ON\n' });
-      expect(await debian([...a, '-n', '1', '-o', 'reboot'])).to.include({ code: 0, stdout: 'Success: Rebooted\n' });
+      expect(await debian([...a(), '-n', '1', '-o', 'reboot'])).to.include({ code: 0, stdout: 'Success: Rebooted\n' });
       expect(stateFile(1)).to.equal('1');
     });
 
     it('stuck outlets: Debian times out waiting to power OFF, as against the real PDU', async () => {
       writeFileSync(path.join(dir, 'state', 'stuck'), '');
       try {
-        const r = await debian([...a, '-n', '1', '-o', 'off', '--power-timeout', '2']);
+        const r = await debian([...a(), '-n', '1', '-o', 'off', '--power-timeout', '2']);
         expect(r.code).to.equal(1);
         expect(r.stderr).to.match(/Timed out waiting to power OFF/);
-        const mine = await ours([...a, '-n', '1', '-o', 'off', '--power-timeout', '2']);
+        const mine = await ours([...a(), '-n', '1', '-o', 'off', '--power-timeout', '2']);
         expect(mine.code).to.equal(1);
         expect(mine.stderr).to.match(/Timed out waiting to power OFF/);
       } finally {
@@ -122,9 +123,9 @@ describe('apc_pdu_sim in-process: models, DES, persistence', function () {
 
   it('Master Switch+ layout: Debian and ours list switch:outlet and switch the same outlet', async function () {
     requirePrograms(this, [debianAgent]);
-    const sim = await startPduSim({ port: 11652, model: 'msp', outlets: 3, names: ['a', 'b'] });
+    const sim = await startSimNear(11660, { model: 'msp', outlets: 3, names: ['a', 'b'] });
     sims.push(sim);
-    const a = ['-a', '127.0.0.1', '-u', '11652'];
+    const a = ['-a', '127.0.0.1', '-u', String(sim.port)];
     const theirs = await debian([...a, '-o', 'list']);
     expect(theirs.stdout).to.equal('1:1,a\n1:2,b\n1:3,Outlet 3\n');
     expect((await ours([...a, '-o', 'list'])).stdout).to.equal(theirs.stdout);
@@ -135,14 +136,31 @@ describe('apc_pdu_sim in-process: models, DES, persistence', function () {
     expect(sim.power(2)).to.equal('on');
   });
 
+  for (const [model, port] of [['ms', 11666], ['ms6', 11672]] as const) {
+    it(`${model} layout: Debian and ours agree on list, off and on`, async function () {
+      requirePrograms(this, [debianAgent]);
+      const sim = await startSimNear(port, { model, outlets: 3, names: ['a', 'b'] });
+      sims.push(sim);
+      const a = ['-a', '127.0.0.1', '-u', String(sim.port)];
+      const theirs = await debian([...a, '-o', 'list']);
+      expect(theirs.stdout).to.equal('1,a\n2,b\n3,Outlet 3\n');
+      expect((await ours([...a, '-o', 'list'])).stdout).to.equal(theirs.stdout);
+      expect(await debian([...a, '-n', 'b', '-o', 'off'])).to.include({ code: 0, stdout: 'Success: Powered OFF\n' });
+      expect(sim.power(2)).to.equal('off');
+      expect(await ours([...a, '-n', 'b', '-o', 'status'])).to.include({ code: 2 });
+      expect(await ours([...a, '-n', '2', '-o', 'on'])).to.include({ code: 0, stdout: 'Success: Powered ON\n' });
+      expect(await debian([...a, '-n', '2', '-o', 'status'])).to.include({ code: 0, stdout: 'Status: ON\n' });
+    });
+  }
+
   it('SNMPv3 with MD5/DES privacy: net-snmp snmpget and our agent (both bins run with the legacy OpenSSL provider)', async () => {
-    const proc = await startOurSimProcess(11653, ['--v3-user', 'desuser', '--v3-auth-prot', 'md5', '--v3-auth-pass', 'authpass1',
+    const proc = await startOurSimProcess(11678, ['--v3-user', 'desuser', '--v3-auth-prot', 'md5', '--v3-auth-pass', 'authpass1',
       '--v3-priv-prot', 'des', '--v3-priv-pass', 'privpass1']);
     try {
       const r = await snmp('snmpget', ['-v3', '-u', 'desuser', '-l', 'authPriv', '-a', 'MD5', '-A', 'authpass1', '-x', 'DES', '-X', 'privpass1',
-        'udp:127.0.0.1:11653', `${rpduState}.1`]);
+        `udp:127.0.0.1:${proc.port}`, `${rpduState}.1`]);
       expect(r).to.include({ code: 0, stdout: `${rpduState}.1 1\n` });
-      const mine = await ours(['-a', '127.0.0.1', '-u', '11653', '-d', '3', '-l', 'desuser', '-p', 'authpass1', '-b', 'MD5', '-E', 'authPriv',
+      const mine = await ours(['-a', '127.0.0.1', '-u', String(proc.port), '-d', '3', '-l', 'desuser', '-p', 'authpass1', '-b', 'MD5', '-E', 'authPriv',
         '-B', 'DES', '-P', 'privpass1', '-n', '1', '-o', 'off']);
       expect(mine).to.include({ code: 0, stdout: 'Success: Powered OFF\n' });
     } finally {
@@ -153,28 +171,28 @@ describe('apc_pdu_sim in-process: models, DES, persistence', function () {
   it('in a process without the legacy OpenSSL provider, DES is refused with a clear error', async function () {
     if (process.execArgv.includes('--openssl-legacy-provider')) this.skip();
     let err: Error | undefined;
-    try { sims.push(await startPduSim({ port: 11656, v3User: 'u', v3PrivProtocol: 'des', v3PrivPass: 'privpass1' })); } catch (e) { err = e as Error; }
+    try { sims.push(await startSimNear(11684, { v3User: 'u', v3PrivProtocol: 'des', v3PrivPass: 'privpass1' })); } catch (e) { err = e as Error; }
     expect(err?.message).to.match(/DES privacy needs Node started with --openssl-legacy-provider/);
   });
 
   it('keeps outlet states in the state dir across restarts', async () => {
     const stateDir = path.join(dir, 'persist');
-    const first = await startPduSim({ port: 11654, outlets: 2, stateDir });
+    const first = await startSimNear(11688, { outlets: 2, stateDir });
     sims.push(first);
-    expect(await ours(['-a', '127.0.0.1', '-u', '11654', '-n', '2', '-o', 'off'])).to.include({ code: 0 });
+    expect(await ours(['-a', '127.0.0.1', '-u', String(first.port), '-n', '2', '-o', 'off'])).to.include({ code: 0 });
     await first.close();
     sims = [];
-    const second = await startPduSim({ port: 11654, outlets: 2, stateDir });
+    const second = await startSimNear(first.port, { outlets: 2, stateDir });
     sims.push(second);
     expect([second.power(1), second.power(2)]).to.deep.equal(['on', 'off']);
-    expect(await ours(['-a', '127.0.0.1', '-u', '11654', '-n', '2', '-o', 'status'])).to.include({ code: 2 });
+    expect(await ours(['-a', '127.0.0.1', '-u', String(second.port), '-n', '2', '-o', 'status'])).to.include({ code: 2 });
   });
 
   it('refuses a port that is in use with a clear error', async () => {
-    const sim = await startPduSim({ port: 11655 });
+    const sim = await startSimNear(11694, {});
     sims.push(sim);
     let err: Error | undefined;
-    try { sims.push(await startPduSim({ port: 11655 })); } catch (e) { err = e as Error; }
-    expect(err?.message).to.match(/cannot listen on udp 127\.0\.0\.1:11655: .*EADDRINUSE/);
+    try { sims.push(await startPduSim({ port: sim.port })); } catch (e) { err = e as Error; }
+    expect(err?.message).to.match(new RegExp(`cannot listen on udp 127\\.0\\.0\\.1:${sim.port}: .*EADDRINUSE`));
   });
 });

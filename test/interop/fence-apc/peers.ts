@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, sharedDir, inCi } from '../../support/paths.js';
+import { startPduSim, type PduSim, type PduSimOptions } from '../../../src/fence-agents/apc/pdu-sim.js';
 
 export const apcPeerScript = path.join(sharedDir, 'peers/apc-pdu-sim.sh');
 export const debianAgent = '/usr/sbin/fence_apc_snmp';
@@ -50,11 +51,20 @@ export interface RealPdu {
   stop(): Promise<void>;
 }
 
-/** Start net-snmp snmpd as an APC PDU (apc-pdu-sim.sh); waits until it answers SNMP. */
-export async function startRealPdu(port: number, extra: readonly string[] = []): Promise<RealPdu> {
-  if (port < 11600 || port > 11649) throw new Error(`real snmpd ports are 11600-11649, not ${port}`);
-  const r = await run(apcPeerScript, ['start', '--port', String(port), ...extra]);
-  if (r.code !== 0) throw new Error(`apc-pdu-sim.sh start failed: ${r.stderr}`);
+/** Tries a port and, if it is busy (another worktree running the same tests), the next ones. */
+const portTries = 6;
+
+/** Start net-snmp snmpd as an APC PDU (apc-pdu-sim.sh) on `port` or one of the next free ones
+ *  (11600-11648; 11649 stays free as "unreachable"); waits until it answers SNMP. */
+export async function startRealPdu(firstPort: number, extra: readonly string[] = []): Promise<RealPdu> {
+  let r: RunResult | undefined;
+  let port = firstPort;
+  for (let i = 0; i < portTries; i++, port++) {
+    if (port < 11600 || port > 11648) throw new Error(`real snmpd ports are 11600-11648, not ${port}`);
+    r = await run(apcPeerScript, ['start', '--port', String(port), ...extra]);
+    if (r.code === 0 || !/busy|already runs|Address already in use/i.test(r.stderr)) break;
+  }
+  if (r === undefined || r.code !== 0) throw new Error(`apc-pdu-sim.sh start failed: ${r?.stderr ?? ''}`);
   const dir = /APC_SIM_DIR=(.*)/.exec(r.stdout)?.[1]?.trim();
   if (dir === undefined) throw new Error(`no APC_SIM_DIR in: ${r.stdout}`);
   return {
@@ -72,8 +82,29 @@ export interface OurSimProcess {
   stop(): Promise<void>;
 }
 
-/** Start bin/apc_pdu_sim as a process; resolves once it prints its ready line. */
-export function startOurSimProcess(port: number, extra: readonly string[] = []): Promise<OurSimProcess> {
+/** Start bin/apc_pdu_sim on `port` or one of the next free ones; resolves once it is ready. */
+export async function startOurSimProcess(firstPort: number, extra: readonly string[] = []): Promise<OurSimProcess> {
+  for (let i = 0; ; i++) {
+    try {
+      return await startOurSimProcessOn(firstPort + i, extra);
+    } catch (err) {
+      if (i + 1 >= portTries || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+/** startPduSim() on `port` or one of the next free ones (in-process simulator). */
+export async function startSimNear(firstPort: number, opts: Omit<PduSimOptions, 'port'>): Promise<PduSim> {
+  for (let i = 0; ; i++) {
+    try {
+      return await startPduSim({ ...opts, port: firstPort + i });
+    } catch (err) {
+      if (i + 1 >= portTries || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+function startOurSimProcessOn(port: number, extra: readonly string[]): Promise<OurSimProcess> {
   if (port < 11650 || port > 11699) throw new Error(`our simulator ports are 11650-11699, not ${port}`);
   return new Promise((resolve, reject) => {
     const child = spawn(ourSimBin, ['--port', String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -18,7 +18,7 @@ describe('fence_apc_snmp against the real net-snmp PDU (rPDU)', function () {
   let a: string[];
   before(async function () {
     requirePrograms(this, [apcPeerScript, '/usr/sbin/snmpd', '/usr/bin/snmpget']);
-    pdu = await startRealPdu(11601, ['--names', 'node1,node2,node3', '--outlets', '6', '--reboot-delay', '0']);
+    pdu = await startRealPdu(11600, ['--names', 'node1,node2,node3', '--outlets', '6', '--reboot-delay', '0']);
     a = [...host, '-u', String(pdu.port)];
   });
   after(async () => { await pdu?.stop(); });
@@ -101,7 +101,7 @@ describe('fence_apc_snmp against the real net-snmp PDU (rPDU)', function () {
       const r = await ours([...a, '-c', 'nosuch', '-n', '1', '-o', 'status', '--login-timeout', '1', '--shell-timeout', '1']);
       expect(r.code).to.equal(1);
       expect(r.stdout).to.equal('');
-      expect(r.stderr).to.match(/ERROR: Connection timed out: no SNMP v1 answer from 127\.0\.0\.1:11601 .*community 'nosuch'/);
+      expect(r.stderr).to.match(new RegExp(`ERROR: Connection timed out: no SNMP v1 answer from 127\\.0\\.0\\.1:${pdu.port} .*community 'nosuch'`));
     });
 
     it('read-only community: SET refused (v2c noAccess, v1 noSuchName), outlet unchanged', async () => {
@@ -158,16 +158,16 @@ describe('fence_apc_snmp against the real net-snmp PDU (rPDU)', function () {
 
 describe('fence_apc_snmp against the real net-snmp PDU: other APC models', function () {
   const models: { model: string; port: number; list1: string; label: string }[] = [
-    { model: 'ms', port: 11602, list1: '1,node1', label: 'APC Master Switch (fallback)' },
-    { model: 'ms6', port: 11603, list1: '1,node1', label: 'APC Master Switch with firmware v6.x' },
-    { model: 'msp', port: 11604, list1: '1:1,node1', label: 'APC Master Switch+' },
+    { model: 'ms', port: 11606, list1: '1,node1', label: 'APC Master Switch (fallback)' },
+    { model: 'ms6', port: 11612, list1: '1,node1', label: 'APC Master Switch with firmware v6.x' },
+    { model: 'msp', port: 11618, list1: '1:1,node1', label: 'APC Master Switch+' },
   ];
   before(function () { requirePrograms(this, [apcPeerScript, '/usr/sbin/snmpd']); });
   for (const m of models) {
     it(`${m.model}: model detection, list, off/on by number and name`, async () => {
       const pdu = await startRealPdu(m.port, ['--model', m.model, '--names', 'node1,node2', '--outlets', '4']);
       try {
-        const a = ['-a', '127.0.0.1', '-u', String(m.port)];
+        const a = ['-a', '127.0.0.1', '-u', String(pdu.port)];
         const list = await ours([...a, '-o', 'list', '-v']);
         expect(list.stdout.split('\n')[0]).to.equal(m.list1);
         expect(list.stderr).to.include(`Trying ${m.label}`);
