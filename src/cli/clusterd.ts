@@ -1,7 +1,8 @@
 // clusterd: the node daemon (cman + qdisk today; fenced, rgmanager and conga join as modules).
 // Runs in the foreground (systemd style); logs to stderr. SIGTERM/SIGINT = clean leave.
 import { configureLogging, getLogger, type LogLevel } from '../log/index.js';
-import { formatProblem, loadClusterConf } from '../config/index.js';
+import type { ConfigProblem } from '../config/types.js';
+import { loadClusterConfInWorker } from '../cman/config-worker.js';
 import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
@@ -45,12 +46,15 @@ function parse(argv: string[]): Args | number {
   return a;
 }
 
+/** Same text as config's formatProblem(), without loading the parser into this isolate. */
+const formatProblem = (p: ConfigProblem) => `${p.file}:${p.line}: ${p.where}: ${p.message}`;
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (typeof args === 'number') { process.exitCode = args; return; }
   let loaded;
   try {
-    loaded = await loadClusterConf(args.conf);
+    loaded = await loadClusterConfInWorker(args.conf);
   } catch (err) {
     process.stderr.write(`clusterd: cannot read ${args.conf}: ${(err as Error).message}\n`);
     process.exitCode = 1;
