@@ -99,13 +99,38 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
     expect(sim.power()).to.equal('on');
   });
 
-  it('a USER-privilege session gets "insufficient privilege" on power off (ProtocolError 0xD4)', async () => {
-    const c = client({ interface: 'lanplus', privilegeLevel: 'user' });
-    expect(await c.getPowerState()).to.equal('on');
-    const err = await c.powerOff().then(() => undefined, (e: unknown) => e);
-    expect((err as { completionCode?: number }).completionCode).to.equal(0xd4);
-    expect((err as Error).message).to.match(/insufficient privilege/);
+  it('privilege levels: callback and user may read status but not switch (0xD4); operator and administrator may', async () => {
+    for (const iface of ['lanplus', 'lan'] as const) {
+      for (const level of ['callback', 'user', 'operator', 'administrator'] as const) {
+        const c = client({ interface: iface, privilegeLevel: level });
+        expect(await c.getPowerState(), `${iface} ${level}`).to.equal('on');
+        const err = await c.powerOn().then(() => undefined, (e: unknown) => e);
+        if (level === 'callback' || level === 'user') {
+          expect((err as { completionCode?: number }).completionCode, `${iface} ${level}`).to.equal(0xd4);
+          expect((err as Error).message).to.match(/insufficient privilege/);
+        } else {
+          expect(err, `${iface} ${level}`).to.equal(undefined);
+        }
+      }
+    }
     expect(sim.power()).to.equal('on');
+  });
+
+  it('IPMI 1.5 auth type NONE, when the BMC offers it (ipmi_sim --auths "none md5 straight")', async () => {
+    const open = await startIpmiSim(9607, ['--auths', 'none md5 straight']);
+    try {
+      const c = client({ interface: 'lan', authType: 'none' }, 9607);
+      expect(await c.getPowerState()).to.equal('on');
+      await c.powerOff();
+      expect(open.power()).to.equal('off');
+      await c.close();
+      // and a BMC that does not offer it is refused before any login attempt
+      const refused = await client({ interface: 'lan', authType: 'none' }).getPowerState().then(() => undefined, (e: unknown) => e);
+      expect(refused).to.be.instanceOf(AuthenticationError);
+      expect((refused as Error).message).to.match(/does not offer IPMI 1.5 auth type NONE/);
+    } finally {
+      await open.stop();
+    }
   });
 
   it('keep-warm: a kept session survives a BMC restart by logging in again', async () => {
