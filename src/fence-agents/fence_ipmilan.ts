@@ -3,7 +3,7 @@
 // itself (src/fence-agents/ipmi) instead of running ipmitool. Options, defaults, texts and exit
 // codes follow fence-agents 4.x (../shared/peer/fence-agents/metadata/fence_ipmilan.xml).
 import { createHash } from 'node:crypto';
-import { type AgentDefinition, type DriverLog, type OptionSpec, commonOptions } from './agent/spec.js';
+import { type AgentDefinition, type DriverLog, type OptionSpec, commonOptions, methodOption, portAsIpOption } from './agent/spec.js';
 import { FenceError, type FenceDriver, type PowerState } from './agent/driver.js';
 import type { FenceOptions } from './agent/options.js';
 import { IpmiLanClient, type IpmiLanClientOptions } from './ipmi/client.js';
@@ -19,15 +19,14 @@ const ipmiOptions: readonly OptionSpec[] = [
     shortdesc: 'Hexadecimal-encoded Kg key for IPMIv2 authentication', order: 1 },
   { name: 'lanplus', short: 'P', type: 'boolean', default: '0',
     shortdesc: 'Use Lanplus to improve security of connection', order: 1 },
-  { name: 'method', short: 'm', type: 'select', choices: ['onoff', 'cycle'], default: 'onoff', argName: 'method',
-    shortdesc: 'Method to fence', order: 1 },
+  methodOption,
   { name: 'privlvl', short: 'L', type: 'select', choices: ['callback', 'user', 'operator', 'administrator'],
     default: 'administrator', argName: 'level', shortdesc: 'Privilege level on IPMI device', order: 1 },
   { name: 'target', type: 'string', argName: 'targetaddress',
     shortdesc: 'Bridge IPMI requests to the remote target address', order: 1 },
   { name: 'ipmitool_path', type: 'string', argName: 'path', noContent: true,
     shortdesc: 'Path to ipmitool binary (accepted for compatibility; this agent speaks IPMI itself)', order: 200 },
-  { name: 'port_as_ip', type: 'boolean', shortdesc: 'Make "port/plug" to be an alias to IP address', order: 200 },
+  portAsIpOption,
   { name: 'ipmitool_timeout', type: 'string', default: '2', argName: 'timeout',
     shortdesc: 'Timeout (sec) for IPMI operation', order: 206 },
   { name: 'use_sudo', type: 'boolean', long: 'use-sudo', deprecatedNames: ['sudo'],
@@ -35,18 +34,15 @@ const ipmiOptions: readonly OptionSpec[] = [
   { name: 'sudo_path', type: 'string', argName: 'path', noContent: true, shortdesc: 'Path to sudo binary', order: 208 },
 ];
 
-const plugSpec: OptionSpec = {
-  name: 'plug', short: 'n', type: 'string', deprecatedNames: ['port'], argName: 'ip',
-  shortdesc: 'IP address or hostname of fencing device (together with --port-as-ip)', order: 1,
-};
-
 function ipmilanOptions(): OptionSpec[] {
-  const common = commonOptions({ plugs: true, ipportDefault: '623', defaults: { power_wait: '2' } }).map((o) => {
-    if (o.name === 'plug') return plugSpec;
-    if (o.name === 'ip') return { ...o, metadataRequired: false };
-    return o;
-  });
-  return [...common, ...ipmiOptions];
+  return [...commonOptions({
+    plugs: true, ipportDefault: '623', defaults: { power_wait: '2' },
+    overrides: {
+      // upstream metadata: ip required="0" (--port-as-ip can give it), but a run needs one
+      ip: { required: false, enforceRequired: true },
+      plug: { required: false, argName: 'ip', shortdesc: 'IP address or hostname of fencing device (together with --port-as-ip)' },
+    },
+  }), ...ipmiOptions];
 }
 
 // ---------------------------------------------------------------- settings
@@ -283,12 +279,6 @@ export const fenceIpmilan: AgentDefinition = {
   actions: ['on', 'off', 'reboot', 'status', 'monitor', 'metadata', 'manpage', 'validate-all', 'diag'],
   hasPlugs: false,
   version: '4.12.1 (cluster-suite)',
-  preprocess(values) {
-    // fencing.py: with --port-as-ip the plug is the BMC address.
-    const portAsIp = values.get('port_as_ip');
-    const plug = values.get('plug');
-    if (portAsIp !== undefined && portAsIp !== '0' && plug !== undefined && plug !== '') values.set('ip', plug);
-  },
   createDriver(options, log) {
     return new IpmiFenceDriver(ipmiSettings(options), log);
   },

@@ -149,6 +149,26 @@ class Builder {
   readonly buildWarnings: string[] = [];
   readonly resources: MutableResource[] = [];
   private readonly defaults = new Map<string, Map<string, string>>();
+  /** type, attribute, value -> resource, for explicitly written primary/unique values. */
+  private readonly uniqueIndex = new Map<string, MutableResource>();
+  /** type, primary value -> resource (global and inline). */
+  private readonly primaryIndex = new Map<string, MutableResource>();
+  /** type, unique+required value -> first global resource with it (ref= by mountpoint etc.). */
+  private readonly urIndex = new Map<string, MutableResource>();
+
+  register(r: MutableResource): void {
+    this.resources.push(r);
+    const t = lower(r.type);
+    for (const a of r.attrs) {
+      if ((a.primary || a.unique) && a.value !== undefined && r.explicit.has(a.name)) this.uniqueIndex.set(`${t}\u0000${a.name}\u0000${a.value}`, r);
+      if (!r.inline && a.unique && a.required && a.value !== undefined) {
+        const k = `${t}\u0000${a.value}`;
+        if (!this.urIndex.has(k)) this.urIndex.set(k, r);
+      }
+    }
+    const pk = `${t}\u0000${r.primaryValue}`;
+    if (!this.primaryIndex.has(pk)) this.primaryIndex.set(pk, r);
+  }
 
   constructor(private readonly rules: RuleSet, private readonly file: string, private readonly maxDepth: number) {}
 
@@ -224,16 +244,13 @@ class Builder {
     if (unknownAttrs.length > 0) {
       this.problem('warning', el.line, id, `attribute${unknownAttrs.length > 1 ? 's' : ''} ${unknownAttrs.map((k) => `"${k}"`).join(', ')} not known to the ${rule.type} agent; ignored`);
     }
-    // Collisions of primary/unique values with resources of the same type.
-    for (const other of this.resources) {
-      if (lower(other.type) !== lower(rule.type)) continue;
-      for (const a of attrs) {
-        if (!(a.primary || a.unique) || a.value === undefined || el.attrs[a.name] === undefined) continue;
-        const o = other.attrs.find((b) => b.name === a.name);
-        if (o?.value === a.value && other.explicit.has(a.name)) {
-          this.problem('error', el.line, id, `${a.primary ? 'primary' : 'unique'} attribute collision: ${a.name}="${a.value}" is already used by ${other.id} (line ${other.line}); this definition is ignored`);
-          return undefined;
-        }
+    // Collisions of explicitly written primary/unique values with resources of the same type.
+    for (const a of attrs) {
+      if (!(a.primary || a.unique) || a.value === undefined || el.attrs[a.name] === undefined) continue;
+      const other = this.uniqueIndex.get(`${lower(rule.type)}\u0000${a.name}\u0000${a.value}`);
+      if (other !== undefined) {
+        this.problem('error', el.line, id, `${a.primary ? 'primary' : 'unique'} attribute collision: ${a.name}="${a.value}" is already used by ${other.id} (line ${other.line}); this definition is ignored`);
+        return undefined;
       }
     }
     return {
@@ -307,17 +324,21 @@ class Builder {
           continue;
         }
         const r = this.loadResource(el, rule, false);
-        if (r !== undefined) this.resources.push(r);
+        if (r !== undefined) this.register(r);
       }
     }
   }
 
   private findRef(rule: ResourceRule, ref: string): MutableResource | undefined {
-    const sameType = this.resources.filter((r) => !r.inline && lower(r.type) === lower(rule.type));
-    const byPrimary = sameType.find((r) => r.primaryValue === ref);
-    if (byPrimary !== undefined) return byPrimary;
+    const byPrimary = this.primaryIndex.get(`${lower(rule.type)}\u0000${ref}`);
+    if (byPrimary !== undefined && !byPrimary.inline) return byPrimary;
     // Newer rgmanager: a unique+required attribute (e.g. an fs's mountpoint) also names it.
-    return sameType.find((r) => r.attrs.some((a) => a.unique && a.required && a.value === ref));
+    return this.urIndex.get(`${lower(rule.type)}\u0000${ref}`);
+  }
+
+  private findInline(rule: ResourceRule, ref: string): MutableResource | undefined {
+    const r = this.primaryIndex.get(`${lower(rule.type)}\u0000${ref}`);
+    return r !== undefined && r.inline ? r : undefined;
   }
 
   buildRoots(rm: RawElement): MutableNode[] {
@@ -349,7 +370,7 @@ class Builder {
     if (ref !== undefined) {
       res = this.findRef(rule, ref);
       if (res === undefined) {
-        const inlineOne = this.resources.find((r) => r.inline && lower(r.type) === lower(rule.type) && r.primaryValue === ref);
+        const inlineOne = this.findInline(rule, ref);
         this.problem('error', el.line, this.whereOf(parent, el), inlineOne !== undefined
           ? `reference to ${inlineOne.id}, which is defined inline at line ${inlineOne.line} and cannot be referenced; ignored`
           : `reference to nonexistent resource "${ref}" (type ${rule.type}); ignored`);
@@ -358,7 +379,7 @@ class Builder {
     } else {
       res = this.loadResource(el, rule, true);
       if (res === undefined) return undefined;
-      this.resources.push(res);
+      this.register(res);
     }
     // A resource may not contain itself (it would start twice and inherit from itself).
     for (let p = parent; p !== undefined; p = p.parent) {
@@ -586,7 +607,7 @@ export function operationOrder(root: TreeNode, op: TreeOp): TreeNode[] {
   return out;
 }
 
-/** Find a root by `type:name`, `name` (service first) or type + name. */
+/** The root (service, vm, ...) of that type whose primary value is `name`. */
 export function findRoot(forest: ResourceForest, type: string, name: string): TreeNode | undefined {
   return forest.roots.find((r) => lower(r.resource.type) === lower(type) && r.resource.primaryValue === name);
 }
