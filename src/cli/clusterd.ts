@@ -7,6 +7,7 @@ import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
+import { startClusterModules } from '../rgmanager/daemon/modules.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
 
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const modules = startClusterModules(config, node, cman, api); // fenced + rgmanager
   log.notice(`clusterd ${process.pid} running; key from ${keys.origin} (fingerprint ${keyFingerprint(keys.keys)}), ` +
     `${config.totem.secauth ? 'AES-256-GCM + ' : ''}HMAC-SHA-256; socket ${runDir}`);
   // Event-loop watchdog: a p99 delay above a tenth of the token timeout is a bug (DESIGN.md).
@@ -121,8 +123,8 @@ async function main(): Promise<void> {
   }, 30_000);
   watchdog.unref();
   const onSignal = (sig: string) => {
-    log.notice(`${sig} received: leaving the cluster`);
-    void cman.leave(false);
+    log.notice(`${sig} received: stopping local services, then leaving the cluster`);
+    void modules.shutdown().finally(() => cman.leave(false));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
