@@ -214,13 +214,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function waitUntil<T>(what: string, deadlineMs: number, check: () => Promise<T | undefined | false> | T | undefined | false,
   pollMs = 50): Promise<T> {
   const end = Date.now() + deadlineMs;
-  let last: unknown;
   for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) { last = err; }
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}${last !== undefined ? ` (last error: ${String(last)})` : ''}`);
+    // A check that throws ends the wait at once (a process died); transient states return false.
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
     await sleep(pollMs);
   }
 }
@@ -286,7 +284,7 @@ export class LocalCluster {
     await Promise.all(this.nodes.filter((n) => n.power === 'ipmi').map((n) => this.startBmc(n)));
     const apc = this.nodes.filter((n) => n.power === 'apc');
     if (apc.length > 0) await this.startPdu(apc);
-    for (const n of this.nodes) await this.boot(n);
+    await Promise.all(this.nodes.map((n) => this.boot(n)));
     this.progress(`booted ${this.nodes.length} clusterd processes; waiting for quorum`);
     await this.waitQuorate(this.nodes.map((n) => n.name), 30_000);
   }
