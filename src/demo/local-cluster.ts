@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../api/index.js';
 import type { CmanStatus } from '../api/cman.js';
+import type { RgServiceStatus, RgStatus } from '../api/rgmanager.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binPath = (cmd: string): string => path.join(repoRoot, 'bin', cmd);
@@ -333,7 +334,8 @@ export class LocalCluster {
   async boot(nodeName: string | LocalNode): Promise<number> {
     const n = typeof nodeName === 'string' ? this.node(nodeName) : nodeName;
     await new Promise<void>((resolve, reject) => {
-      const c = spawn('/bin/sh', [this.bootPath(n)], { stdio: 'ignore' });
+      // Its own session: the node outlives this process (demo --keep) and a Ctrl-C here.
+      const c = spawn('/bin/sh', [this.bootPath(n)], { stdio: 'ignore', detached: true });
       c.on('error', reject);
       c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`boot script of ${n.name} exited ${code}`))));
     });
@@ -388,6 +390,27 @@ export class LocalCluster {
       const c = await this.client(nodeName, 1000);
       try { return await c.request('cman.status', {}, 2000); } finally { c.close(); }
     } catch { return undefined; }
+  }
+
+  async rgStatus(nodeName: string): Promise<RgStatus | undefined> {
+    try {
+      const c = await this.client(nodeName, 1000);
+      try { return await c.request('rg.status', {}, 5000); } finally { c.close(); }
+    } catch { return undefined; }
+  }
+
+  /**
+   * Wait until `pred` holds for service `id` (full name) as seen by `nodeName` (default: the first
+   * running node); resolves with the service's status.
+   */
+  async waitService(id: string, what: string, pred: (s: RgServiceStatus) => boolean, deadlineMs: number, nodeName?: string): Promise<RgServiceStatus> {
+    return waitUntil(`${id} ${what}`, deadlineMs, async () => {
+      const from = nodeName ?? this.nodes.find((n) => this.running(n.name))?.name;
+      if (from === undefined) return false;
+      const st = await this.rgStatus(from);
+      const s = st?.services.find((x) => x.id === id);
+      return s !== undefined && pred(s) ? s : false;
+    }, 25);
   }
 
   /** Wait until every listed node is quorate and sees exactly `members` (names). */
