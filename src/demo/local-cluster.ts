@@ -26,6 +26,8 @@ export interface LocalServiceSpec {
   readonly domain: readonly number[];
   readonly recovery?: 'restart' | 'relocate' | 'disable';
   readonly autostart?: boolean;
+  /** Domain without failback (default false: the service returns to a better node that joins). */
+  readonly nofailback?: boolean;
   /** Seconds the demo script's start and stop take (default 0). */
   readonly startDelayS?: number;
 }
@@ -45,6 +47,11 @@ export interface LocalClusterOptions {
   /** Power switch per node (index 0 = node 1); default: all 'ipmi'. */
   readonly power?: readonly PowerSwitch[];
   readonly services?: readonly LocalServiceSpec[];
+  /**
+   * power_wait of every fence device, seconds (default 0: the simulators switch at once, so the
+   * status read right after the command confirms; fence_ipmilan's own default is 2).
+   */
+  readonly powerWaitS?: number;
   /** `<fence_daemon post_join_delay=...>` in seconds (default 3). */
   readonly postJoinDelayS?: number;
   /** Directory to use (default a new one under the OS temp dir). */
@@ -114,14 +121,14 @@ export function localClusterConf(dir: string, o: LocalClusterOptions): string {
   for (const n of l.nodes) {
     if (n.power === 'ipmi') {
       devices.push(`    <fencedevice name="bmc${n.index}" agent="fence_ipmilan" ipaddr="${l.bmcAddress(n.index)}" ipport="${l.bmcPort(n.index)}" ` +
-        `login="${BMC_USER}" passwd="${BMC_PASSWORD}" lanplus="1"/>`);
+        `login="${BMC_USER}" passwd="${BMC_PASSWORD}" lanplus="1" power_wait="${o.powerWaitS ?? 0}"/>`);
     }
   }
   if (l.nodes.some((n) => n.power === 'apc')) {
-    devices.push(`    <fencedevice name="pdu" agent="fence_apc_snmp" ipaddr="${l.pduAddress}" ipport="${l.pduPort}" community="${PDU_COMMUNITY}"/>`);
+    devices.push(`    <fencedevice name="pdu" agent="fence_apc_snmp" ipaddr="${l.pduAddress}" ipport="${l.pduPort}" community="${PDU_COMMUNITY}" power_wait="${o.powerWaitS ?? 0}"/>`);
   }
   const services = o.services ?? [];
-  const domains = services.map((s) => `      <failoverdomain name="${s.name}-domain" ordered="1" restricted="0" nofailback="0">\n` +
+  const domains = services.map((s) => `      <failoverdomain name="${s.name}-domain" ordered="1" restricted="0" nofailback="${s.nofailback === true ? 1 : 0}">\n` +
     s.domain.map((idx, k) => {
       const n = l.nodes[idx - 1];
       if (n === undefined) throw new Error(`service ${s.name}: domain names node ${idx}, the cluster has ${l.nodes.length}`);
