@@ -211,7 +211,8 @@ export class Coordinator {
       const op = serviceOp(this.engine, si);
       const name = (i: number) => this.config.nodes[i]?.name ?? '?';
       const opRec: OpRecord | null = op === undefined ? null : {
-        id: this.seq[si]!, kind: op.kind, node: name(op.node), target: op.kind === 'migrate' ? name(op.target) : null, mode: op.purpose,
+        id: this.seq[si]!, kind: op.kind, node: name(op.node), target: op.kind === 'migrate' ? name(op.target) : null,
+        mode: op.kind === 'stop' ? op.purpose : this.why[si]!,
       };
       const rec: ServiceRecord = {
         v: { state: v.state, owner: v.owner, lastOwner: v.lastOwner, restarts: v.restarts, flags: v.flags, lastTransitionMs: v.lastTransitionMs },
