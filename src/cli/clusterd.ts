@@ -6,8 +6,12 @@ import { loadClusterConfInWorker } from '../cman/config-worker.js';
 import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
+import { stopModules, type ClusterdModule } from '../cman/module.js';
+import { clusterModules } from '../rgmanager/daemon/modules.js';
+
+/** Modules hosted beside cman (fenced, rgmanager and conga register here as they arrive). */
+const modules: ClusterdModule[] = [...clusterModules()];
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
-import { startClusterModules } from '../rgmanager/daemon/modules.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
 
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
     onExit: (code) => {
       if (exiting) return;
       exiting = true;
-      void api.close().finally(() => {
+      void stopModules(modules, 'cman stopped', (m) => log.warn(m)).then(() => api.close()).finally(() => {
         clearInterval(watchdog);
         process.exitCode = code;
         // Give winston a moment to flush; nothing else is left running.
@@ -111,7 +115,15 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const modules = startClusterModules(config, node, cman, api); // fenced + rgmanager
+  for (const m of modules) {
+    try {
+      await m.start({ config, node, cman, api, runDir });
+    } catch (err) {
+      log.error(`module ${m.name} failed to start: ${(err as Error).message}`);
+      await cman.leave(false);
+      return;
+    }
+  }
   log.notice(`clusterd ${process.pid} running; key from ${keys.origin} (fingerprint ${keyFingerprint(keys.keys)}), ` +
     `${config.totem.secauth ? 'AES-256-GCM + ' : ''}HMAC-SHA-256; socket ${runDir}`);
   // Event-loop watchdog: a p99 delay above a tenth of the token timeout is a bug (DESIGN.md).
@@ -123,8 +135,8 @@ async function main(): Promise<void> {
   }, 30_000);
   watchdog.unref();
   const onSignal = (sig: string) => {
-    log.notice(`${sig} received: stopping local services, then leaving the cluster`);
-    void modules.shutdown().finally(() => cman.leave(false));
+    log.notice(`${sig} received: leaving the cluster`);
+    void stopModules(modules, sig, (m) => log.warn(m)).then(() => cman.leave(false));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

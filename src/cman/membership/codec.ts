@@ -186,7 +186,8 @@ export function validateMessage(raw: unknown): Message {
   const inc = int(o, 'inc');
   switch (t) {
     case 'vote':
-      return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), lastTerm: int(o, 'lastTerm'), fresh: bool(o, 'fresh') };
+      return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), lastTerm: int(o, 'lastTerm'), fresh: bool(o, 'fresh'),
+        history: str(o, 'history', 64), base: int(o, 'base') };
     case 'voteResp':
       return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted'), fresh: bool(o, 'fresh'), better: bool(o, 'better'),
         commit: int(o, 'commit') };

@@ -319,6 +319,13 @@ class Core implements MembershipCore {
     this.logViewIndex = this.snap.viewIndex;
   }
 
+  /** Up to which index our log surely agrees with the history our latest view's history re-formed from. */
+  private historyBase(): number {
+    const r = this.reformAt();
+    return r !== null && this.logView !== null && this.entryAt(r.index).body.k === 'view' &&
+      (this.entryAt(r.index).body as ViewBody).history === this.logView.history ? r.base : 0;
+  }
+
   /** The latest re-formation view in the log (a view whose history differs from the one before it). */
   private reformAt(): { index: number; base: number } | null {
     for (let i = this.log.length - 1; i >= 0; i--) {
@@ -509,7 +516,8 @@ class Core implements MembershipCore {
     this.roundEndMs = nowMs + this.roundMs;
     if (!reelect) this.peers.clear();
     this.emit({ kind: 'broadcast', message: { t: 'vote', inc: this.inc, term: this.term, lastIndex: this.lastIndex(),
-      lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation } });
+      lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation, history: this.logView?.history ?? '',
+      base: this.historyBase() } });
     this.checkElectionWon(nowMs);
   }
 
@@ -624,7 +632,8 @@ class Core implements MembershipCore {
     // Members left out must have lost any lease we gave them (we may be re-elected, keeping them).
     for (const m of view0.members) {
       const p = this.peers.get(m.nodeid);
-      const kept = r.voters.has(m.nodeid) || (p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs);
+      const kept = r.voters.get(m.nodeid)?.inc === m.incarnation ||
+        (p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs && p.matchIndex >= this.lastIndex());
       if (!kept && p !== undefined && p.inc === m.incarnation && nowMs < p.grantedUntil + this.graceMs) return;
     }
     this.reform = null;
@@ -637,9 +646,11 @@ class Core implements MembershipCore {
       if (m !== undefined) members.set(n, m);
       else if (g.fresh) members.set(n, { nodeid: n, incarnation: g.inc, votes: this.specs.get(n)?.votes ?? 0, expectedVotes: this.cfg.expectedVotes });
     }
+    // Members that follow us and hold all our log are kept too (they agree with our history).
     for (const m of view.members) {
       const p = this.peers.get(m.nodeid);
-      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs) members.set(m.nodeid, m);
+      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs &&
+          p.matchIndex >= this.lastIndex()) members.set(m.nodeid, m);
     }
     const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
     const left = view.members.filter((m) => !isMember({ ...view, members: list }, m.nodeid, m.incarnation))
@@ -683,7 +694,7 @@ class Core implements MembershipCore {
     const prevIndex = Math.min(p.nextIndex - 1, this.lastIndex());
     const from = prevIndex - this.logStart;
     const entries = this.log.slice(from, from + this.limits.maxBatchEntries);
-    const lease = this.leaseGrant(p, nowMs);
+    const lease = this.isViewMember(n, p.inc) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
     // A follower learns that a re-formed history's first view (and the old tail before it) is
     // committed only together: never a commit index between the view's base and the view.
     let commit = this.commitIndex;
@@ -1023,7 +1034,10 @@ class Core implements MembershipCore {
     if (promised) return;
     if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
     const myLastTerm = this.termAt(this.lastIndex()) ?? 0;
-    const upToDate = msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex());
+    // A candidate from another history (re-formed after restarts) must contain all we have committed.
+    const sameHistory = empty || msg.history === (this.logView?.history ?? '') || this.commitIndex <= msg.base;
+    const upToDate = sameHistory &&
+      (msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex()));
     const grant = msg.term === this.term && (this.votedFor === null || this.votedFor === from) && upToDate &&
       this.role === 'follower';
     if (grant) {
@@ -1140,7 +1154,11 @@ class Core implements MembershipCore {
       const t = this.termAt(idx);
       if (t === e.term) continue;
       if (t !== undefined) {
-        invariant(idx > this.commitIndex, `truncating committed entry ${idx} (commit ${this.commitIndex})`);
+        if (idx <= this.commitIndex) {
+          // Only after restarts lost a quorum's memory (a re-formed history): we cannot follow it.
+          this.stop('rejoin', from, `our committed log (index ${idx}) conflicts with the leader's history; restart to rejoin`);
+          return;
+        }
         this.log.length = idx - this.logStart - 1;
         this.recomputeLogView();
       }

@@ -258,7 +258,9 @@ export interface SnapshotMeta {
 }
 
 export type Message =
-  | { readonly t: 'vote'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly fresh: boolean }
+  | { readonly t: 'vote'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly fresh: boolean;
+      /** History of the candidate's latest view, and the index its log is known to agree with the history it re-formed from. */
+      readonly history: string; readonly base: number }
   /** `fresh`: the voter has no log (a new or restarted node); `better`: the voter's log is more up to date than the candidate's. */
   | { readonly t: 'voteResp'; readonly inc: number; readonly term: number; readonly granted: boolean; readonly fresh: boolean;
       readonly better: boolean;
