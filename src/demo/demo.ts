@@ -163,8 +163,12 @@ async function runDemo(a: Args): Promise<number> {
     if (loaded.config !== undefined) process.stdout.write(indent(summarizeConfig(loaded.config)) + '\n');
 
     say('waiting for rgmanager to start both services on the first node of their domains');
-    const web = await c.waitService('service:web', 'started', (s) => s.state === 'started', 30_000);
-    await c.waitService('service:db', 'started', (s) => s.state === 'started', 30_000);
+    // Nodes join one by one, so a service may start on a later domain member and fail back.
+    const settled = async (id: string, best: string): Promise<RgServiceStatus> =>
+      c.waitService(id, `started on ${best}`, (s) => s.state === 'started' && s.owner === best, 30_000)
+        .catch(() => c.waitService(id, 'started', (s) => s.state === 'started', 30_000));
+    const web = await settled('service:web', n1);
+    await settled('service:db', n2);
     say(`$ clustat    (on ${n1})`);
     process.stdout.write(indent(clustat(c, n1)) + '\n');
 
