@@ -163,9 +163,10 @@ async function runDemo(a: Args): Promise<number> {
     if (loaded.config !== undefined) process.stdout.write(indent(summarizeConfig(loaded.config)) + '\n');
 
     say('waiting for rgmanager to start both services on the first node of their domains');
-    // Nodes join one by one, so a service may start on a later domain member and fail back.
+    // Nodes join one by one, so a service may start on a later domain member and fail back
+    // (or stay, when its best node was already up: rgmanager fails back only on a node event).
     const settled = async (id: string, best: string): Promise<RgServiceStatus> =>
-      c.waitService(id, `started on ${best}`, (s) => s.state === 'started' && s.owner === best, 30_000)
+      c.waitService(id, `started on ${best}`, (s) => s.state === 'started' && s.owner === best, 5_000)
         .catch(() => c.waitService(id, 'started', (s) => s.state === 'started', 30_000));
     const web = await settled('service:web', n1);
     await settled('service:db', n2);

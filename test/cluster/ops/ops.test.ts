@@ -2,9 +2,9 @@
 // power behind ipmi_bmc_sim / apc_pdu_sim): RHCS messages, exit codes and layouts
 // (../shared/research/rgmanager.md §5.2, §5.3). Dates are matched by pattern, everything else byte for byte.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { LocalCluster, binPath } from '../../../src/demo/local-cluster.js';
+import { LocalCluster, binPath, waitUntil } from '../../../src/demo/local-cluster.js';
 
 const CTIME = String.raw`(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}`;
 const N1 = '127.0.3.11';
@@ -141,6 +141,18 @@ describe('ops: clustat and clusvcadm on a live cluster', function () {
     const u = await run('clusvcadm', ['-u'], N3);
     expect([u.code, u.stdout]).to.deep.equal([0, 'Resource groups unlocked\n']);
     expect((await run('clusvcadm', ['-S'], N3)).stdout).to.equal('Resource groups unlocked\n');
+  });
+
+  it('clustat -i refreshes until interrupted, then exits 0', async () => {
+    const child = spawn(process.execPath, [binPath('clustat'), '-i', '1', '-s', 'db'], { env: c.env(N2), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitUntil('two clustat reports', 15_000, () => out.split(' Service Name').length - 1 >= 2);
+    } finally { child.kill('SIGINT'); }
+    expect(await exited).to.equal(0);
+    expect(out).to.include(service('service:db', N2, 'started'));
   });
 
   it('commands report a daemon that is not there', async () => {
