@@ -207,10 +207,17 @@ async function runDemo(a: Args): Promise<number> {
       await c.boot(victim);
     }
     await c.waitQuorate([n1, n2, n3], 30_000);
-    say(`${victim} is a member again (as a new node, cman's "dirty" rule); ordered domain: service:web may fail back`);
-    const back = await c.waitService('service:web', `back on ${n1}`, (s) => s.state === 'started' && s.owner === n1, 15_000, observer)
-      .catch(() => undefined);
-    if (back === undefined) say(`service:web did not fail back to ${n1} within 15 s (see the events above)`);
+    // rgmanager re-evaluates on the node-up event: a service whose ordered domain starts with the
+    // rejoined node fails back to it (nofailback="0"); the others stay where they run.
+    const heads: ReadonlyArray<[string, string]> = [['service:web', n1], ['service:db', n2]];
+    const returning = heads.filter(([, head]) => head === victim).map(([id]) => id);
+    say(`${victim} is a member again (as a new node, cman's "dirty" rule)` +
+      (returning.length > 0 ? `; ${returning.join(', ')} fail${returning.length === 1 ? 's' : ''} back to it (ordered domain)` : ''));
+    for (const [id, head] of heads) {
+      const ok = await c.waitService(id, 'settled', (s) => s.state === 'started' && s.pending === null && (head !== victim || s.owner === victim),
+        15_000, observer).catch(() => undefined);
+      if (ok === undefined) say(`${id} did not settle within 15 s (see the events above)`);
+    }
     watcher.close();
     watcher = undefined;
     say(`$ clustat    (on ${n1})`);
