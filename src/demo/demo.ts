@@ -163,11 +163,18 @@ async function runDemo(a: Args): Promise<number> {
     if (loaded.config !== undefined) process.stdout.write(indent(summarizeConfig(loaded.config)) + '\n');
 
     say('waiting for rgmanager to start both services on the first node of their domains');
-    // Nodes join one by one, so a service may start on a later domain member and fail back
-    // (or stay, when its best node was already up: rgmanager fails back only on a node event).
-    const settled = async (id: string, best: string): Promise<RgServiceStatus> =>
-      c.waitService(id, `started on ${best}`, (s) => s.state === 'started' && s.owner === best, 5_000)
-        .catch(() => c.waitService(id, 'started', (s) => s.state === 'started', 30_000));
+    // Nodes join one by one, so a service may start on a later domain member; rgmanager fails back
+    // only on a node event, so one that started before its best node was up stays. Put it there
+    // with clusvcadm, as an administrator would.
+    const settled = async (id: string, best: string): Promise<RgServiceStatus> => {
+      const s = await c.waitService(id, `started on ${best}`, (x) => x.state === 'started' && x.owner === best, 3_000)
+        .catch(() => c.waitService(id, 'started', (x) => x.state === 'started' && x.pending === null, 30_000));
+      if (s.owner === best) return s;
+      say(`${id} started on ${s.owner ?? '?'} before its best node ${best} was up; moving it:`);
+      const r = await c.command(best, 'clusvcadm', ['-r', id, '-m', best]);
+      process.stdout.write(indent(`$ clusvcadm -r ${id} -m ${best}\n${r.stdout}${r.stderr}`) + '\n');
+      return c.waitService(id, `started on ${best}`, (x) => x.state === 'started' && x.owner === best, 30_000);
+    };
     const web = await settled('service:web', n1);
     await settled('service:db', n2);
     say(`$ clustat    (on ${n1})`);

@@ -443,6 +443,22 @@ export class LocalCluster {
     }, 25);
   }
 
+  /**
+   * Make service `id` run on `nodeName` (tests start from a known placement: services start on
+   * whichever domain member is up first while nodes boot one by one). Relocates or enables it.
+   */
+  async placeService(id: string, nodeName: string, deadlineMs = 30_000): Promise<void> {
+    const s = await this.waitService(id, 'settled', (x) => x.pending === null &&
+      ['started', 'stopped', 'disabled'].includes(x.state), deadlineMs);
+    if (s.state === 'started' && s.owner === nodeName) return;
+    const c = await this.client(nodeName);
+    try {
+      const reply = await c.request('rg.request', { op: s.state === 'started' ? 'relocate' : 'enable', service: id, target: nodeName }, deadlineMs);
+      if (reply.codeNumber !== 0) throw new Error(`cannot place ${id} on ${nodeName}: ${reply.message} (${reply.reason})`);
+    } finally { c.close(); }
+    await this.waitService(id, `started on ${nodeName}`, (x) => x.state === 'started' && x.owner === nodeName, deadlineMs);
+  }
+
   /** Wait until every listed node is quorate and sees exactly `members` (names). */
   async waitQuorate(members: readonly string[], deadlineMs: number): Promise<void> {
     await waitUntil(`quorum with members ${members.join(', ')}`, deadlineMs, async () => {

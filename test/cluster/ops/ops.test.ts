@@ -23,8 +23,8 @@ describe('ops: clustat and clusvcadm on a live cluster', function () {
       nodes: 3, slot: 1, tokenMs: 1000, clusterName: 'opscluster', power: ['ipmi', 'ipmi', 'apc'],
       services: [{ name: 'web', domain: [1, 2, 3] }, { name: 'db', domain: [2, 3, 1] }],
     });
-    await c.waitService('service:web', 'started on node 1', (s) => s.state === 'started' && s.owner === N1, 30_000);
-    await c.waitService('service:db', 'started on node 2', (s) => s.state === 'started' && s.owner === N2, 30_000);
+    await c.placeService('service:web', N1);
+    await c.placeService('service:db', N2);
   });
 
   after(async () => {
@@ -123,6 +123,21 @@ describe('ops: clustat and clusvcadm on a live cluster', function () {
     const r = await run('clusvcadm', ['-r', 'web', '-m', N3]);
     expect([r.code, r.stdout]).to.deep.equal([0, `Trying to relocate service:web to ${N3}...Success\nservice:web is now running on ${N3}\n`]);
     expect((await run('clustat', ['-s', 'web'], N2)).stdout.split('\n')[2]).to.equal(service('service:web', N3, 'started'));
+  });
+
+  it('clusvcadm -R / -s / -c: restart in place, stop, convalesce', async () => {
+    const owner = (await c.rgStatus(N2))!.services.find((x) => x.id === 'service:web')!.owner!;
+    const r = await run('clusvcadm', ['-R', 'web'], owner);
+    expect([r.code, r.stdout]).to.deep.equal([0, 'Local machine trying to restart service:web...Success\n']);
+    expect((await run('clustat', ['-s', 'web'])).stdout.split('\n')[2]).to.equal(service('service:web', owner, 'started'));
+    const cv = await run('clusvcadm', ['-c', 'web'], owner);
+    expect([cv.code, cv.stdout]).to.deep.equal([0, 'Local machine convalescing service:web...Service is already running\n']);
+    const st = await run('clusvcadm', ['-s', 'web'], owner);
+    expect([st.code, st.stdout]).to.deep.equal([0, 'Local machine stopping service:web...Success\n']);
+    const s = await run('clustat', ['-s', 'web']);
+    expect([s.code, s.stdout.split('\n')[2]]).to.deep.equal([110, service('service:web', `(${owner})`, 'stopped')]);
+    const e = await run('clusvcadm', ['-e', 'web', '-m', N1]);
+    expect([e.code, e.stdout]).to.deep.equal([0, `Member ${N1} trying to enable service:web...Success\nservice:web is now running on ${N1}\n`]);
   });
 
   it('clusvcadm errors: unknown service, unknown member, bad usage', async () => {
