@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import {
-  TestCluster, waitFor, rgClusterConf, serviceLog, service, waitStarted, rgRequest, rgStatus, runningOn,
+  TestCluster, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes,
 } from './harness.js';
 
 describe('cluster: rgmanager services', function () {
@@ -23,13 +23,9 @@ describe('cluster: rgmanager services', function () {
       ],
       domains: [{ name: 'all', ordered: true, nodes: nodes.map((n, i) => ({ name: n, priority: i + 1 })) }],
     }));
-    for (const n of nodes) cluster.start(n, conf);
-    await waitStarted(cluster, nodes[0]!, 'service:app', 30_000, nodes[0]);
-    await waitStarted(cluster, nodes[0]!, 'service:web', 30_000, nodes[0]);
-    await waitFor('rgmanager running everywhere', 30_000, async () => {
-      for (const n of nodes) if ((await rgStatus(cluster, n))?.rgmanagerRunning !== true) return false;
-      return true;
-    });
+    await startNodes(cluster, nodes, conf);
+    await placeOn(cluster, nodes, 'service:app', nodes[0]!);
+    await placeOn(cluster, nodes, 'service:web', nodes[0]!);
   });
 
   after(async () => { await cluster?.cleanup(); });
@@ -112,8 +108,11 @@ describe('cluster: rgmanager services', function () {
     expect(owner).to.equal(nodes[0]);
     const t = Date.now();
     await cluster.kill(owner, 'SIGTERM');
-    const next = await waitStarted(cluster, nodes[1]!, 'service:web', 60_000);
-    expect(next).to.not.equal(owner);
+    const next = await waitFor('web started on a peer', 60_000, async () => {
+      const sv = await service(cluster, nodes[1]!, 'service:web');
+      return sv?.state === 'started' && sv.owner !== null && sv.owner !== owner && sv.pending === null ? sv.owner : undefined;
+    });
+    expect(await cluster.exited(owner, 30_000)).to.equal(0);
     const log = serviceLog(cluster.dir, 'web').filter((l) => l.ms >= t);
     const stop = log.findIndex((l) => l.op === 'stop' && l.node === owner);
     const start = log.findIndex((l) => l.op === 'start' && l.node === next);
