@@ -40,7 +40,8 @@ export class Coordinator {
     this.ids.forEach((id, i) => this.index.set(id, i));
     this.seq = this.ids.map(() => 0);
     this.why = this.ids.map(() => '');
-    this.writer = new KvWriter(port, () => !this.closed, (key, err) => this.log.debug(`write of ${key} failed: ${err.message}`));
+    this.writer = new KvWriter(port, () => !this.closed, (key, err) =>
+      this.log[/condition failed/.test(err.message) ? 'warn' : 'debug'](`write of ${key} failed: ${err.message}`), true);
   }
 
   /** Restore from the replicated records, then catch up with the present. */
@@ -212,7 +213,7 @@ export class Coordinator {
       const op = serviceOp(this.engine, si);
       const name = (i: number) => this.config.nodes[i]?.name ?? '?';
       const opRec: OpRecord | null = op === undefined ? null : {
-        id: this.seq[si]!, kind: op.kind, node: name(op.node), target: op.kind === 'migrate' ? name(op.target) : null,
+        id: this.seq[si]!, kind: op.kind, node: name(op.node), inc: this.incs.get(name(op.node)) ?? 0, target: op.kind === 'migrate' ? name(op.target) : null,
         mode: op.kind === 'stop' ? op.purpose : this.why[si]!,
       };
       const rec: ServiceRecord = {

@@ -68,7 +68,7 @@ export class RgManagerDaemon {
     // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
     const env = { CLUSTER_NODE_NAME: this.opts.node.name, OCF_RESKEY_CRM_meta_on_node: this.opts.node.name, ...this.opts.agentEnv };
     this.executor = new Executor({ logger: this.log, env });
-    this.local = new LocalServices(config, port, this.executor, forest, this.opts.node.name, this.log);
+    this.local = new LocalServices(config, port, this.executor, forest, this.opts.node.name, this.opts.node.nodeid, this.log);
     if (this.stopped) return;
     // Watch the records before anything else so no commit is missed.
     this.unwatch.push(watchKv(port, 'rg/', (key, value) => this.onCommitted(key, value)));
@@ -88,6 +88,7 @@ export class RgManagerDaemon {
 
   private onView(v: ReturnType<ClusterPort['view']>): void {
     if (this.stopped || this.local?.isReady !== true) return;
+    this.local.rescan();
     const me = this.opts.node.nodeid;
     const leader = v.leader === me && v.members.some((m) => m.nodeid === me);
     if (leader && this.coordinator === undefined) {

@@ -11,7 +11,7 @@ import { inCi } from '../../support/paths.js';
 import { bin } from '../cman/harness.js';
 import { startIpmiSim, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
 import {
-  TestCluster, waitFor, rgClusterConf, serviceLog, service, waitStarted, fenceHistory, fenceLs,
+  TestCluster, waitFor, rgClusterConf, placeOn, startNodes, serviceLog, service, waitStarted, fenceHistory, fenceLs,
 } from '../rgmanager/harness.js';
 
 function skipWithoutPeers(ctx: Mocha.Context): void {
@@ -53,7 +53,7 @@ describe('cluster: fenced with a real BMC', function () {
           { name: 'db-dom', ordered: true, nodes: [{ name: nodes[1]!, priority: 1 }, { name: nodes[2]!, priority: 2 }] },
         ],
       }));
-      for (const n of nodes) cluster.start(n, conf);
+      await startNodes(cluster, nodes, conf);
     });
 
     after(async () => {
@@ -62,9 +62,8 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     it('fences the dead owner through its BMC, then starts its service on the next domain node', async () => {
-      // Whoever formed the cluster first, failback brings each service to its best node.
-      await waitStarted(cluster, nodes[1]!, 'service:web', 30_000, nodes[0]);
-      await waitStarted(cluster, nodes[1]!, 'service:db', 30_000, nodes[1]);
+      await placeOn(cluster, nodes, 'service:web', nodes[0]!);
+      await placeOn(cluster, nodes, 'service:db', nodes[1]!);
       const killedMs = Date.now();
       await cluster.kill(nodes[0]!, 'SIGKILL');
       const owner = await waitStarted(cluster, nodes[1]!, 'service:web', 60_000, nodes[1]);
@@ -119,7 +118,7 @@ describe('cluster: fenced with a real BMC', function () {
         services: [{ name: 'app', domain: 'app-dom' }],
         domains: [{ name: 'app-dom', ordered: true, nodes: [{ name: nodes[0]!, priority: 1 }, { name: nodes[1]!, priority: 2 }, { name: nodes[2]!, priority: 3 }] }],
       }));
-      for (const n of nodes) cluster.start(n, conf);
+      await startNodes(cluster, nodes, conf);
     });
 
     after(async () => {
@@ -128,7 +127,7 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     it('keeps the service on the dead node while fencing fails, and moves it after fence_ack_manual', async () => {
-      await waitStarted(cluster, nodes[1]!, 'service:app', 30_000, nodes[0]);
+      await placeOn(cluster, nodes, 'service:app', nodes[0]!);
       const killedMs = Date.now();
       await cluster.kill(nodes[0]!, 'SIGKILL');
       // At least two failed rounds, each in the replicated history.
