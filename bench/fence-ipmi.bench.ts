@@ -21,7 +21,7 @@ const sharedDir = process.env['CLUSTER_SHARED_DIR'] ?? path.resolve(repoRoot, '.
 const simScript = path.join(sharedDir, 'peers', 'ipmi-sim.sh');
 const debianAgent = '/usr/sbin/fence_ipmilan';
 const ourAgent = path.join(repoRoot, 'bin', 'fence_ipmilan');
-const REPS = 15;
+const REPS = 25;
 
 /** A UDP port nothing is bound to in [from, to] (ipmi_sim 9600-9649, ours 9650-9699). */
 async function freeUdpPort(from: number, to: number): Promise<number> {

@@ -232,7 +232,8 @@ export class IpmiClientCore {
       const f = decodeRmcpPlusFrame(body);
       if (f.payloadType !== PayloadType.ipmi) throw new DecodeError(`unexpected payload type 0x${f.payloadType.toString(16)}`);
       if (f.sessionId !== this.plus.consoleSid) throw new DecodeError('wrong session id');
-      const sec = this.plus.security ?? { keys: { sik: Buffer.alloc(0), k1: Buffer.alloc(0), k2: Buffer.alloc(0) }, integrity: false, confidentiality: false };
+      const sec = this.plus.security;
+      if (sec === undefined) throw new DecodeError('in-session frame before the keys exist');
       const msg = openRmcpPlusFrame(f, sec);
       const rsp = decodeResponseMsg(msg);
       this.matchResponse(rsp);
