@@ -94,6 +94,11 @@ describe('cluster: fenced with a real BMC', function () {
       expect((await service(cluster, nodes[2]!, 'service:db'))?.owner).to.equal(nodes[1]);
       expect(ls.victimCount).to.equal(0);
       expect(ls.nodes.find((n) => n.nodeid === 1)?.lastFenceHow).to.equal('agent');
+      // fence_node -S through node 3's BMC: on; exit 0.
+      const st = await runBin('fence_node', ['-S', '-v', nodes[2]!], cluster.runDir(nodes[1]!));
+      expect(st.code, st.stderr).to.equal(0);
+      expect(st.stderr).to.contain(`status ${nodes[2]} dev 1.1 agent fence_ipmilan result: success`);
+      expect(st.stderr).to.contain(`status ${nodes[2]} success`);
       const text = await runBin('fence_tool', ['ls', '-n'], cluster.runDir(nodes[2]!));
       expect(text.code).to.equal(0);
       expect(text.stdout).to.contain('fence domain\nmember count  2\nvictim count  0\n');
