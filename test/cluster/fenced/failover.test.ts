@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
 import { bin } from '../cman/harness.js';
-import { startIpmiSim, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
+import { startIpmiSimAt, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
 import {
   TestCluster, waitFor, rgClusterConf, placeOn, startNodes, serviceLog, service, waitStarted, fenceHistory, fenceLs,
 } from '../rgmanager/harness.js';
@@ -43,7 +43,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-kill');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencekill', nodes, port: 5521, dir: cluster.dir,
         fence: { bmcPort: Object.fromEntries(nodes.map((n, i) => [n, ports[i]!])) },
@@ -115,7 +115,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-fail');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencefail', nodes, port: 5522, dir: cluster.dir, overrideTimeS: 1,
         // Node 4's BMC rejects our password: every fence of it fails.
