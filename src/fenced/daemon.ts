@@ -113,7 +113,6 @@ export class FenceDaemon {
     return this.opts.config.nodes.find((n) => n.name === name || n.name.split('.')[0] === name || String(n.nodeid) === name);
   }
 
-  private nameOf(nodeid: number): string { return this.opts.config.nodes.find((n) => n.nodeid === nodeid)?.name ?? `node${nodeid}`; }
 
   private isMember(name: string, v: ViewInfo = this.opts.port.view()): boolean {
     const n = this.nodeByName(name);
@@ -425,7 +424,5 @@ export class FenceDaemon {
     return { node, mode, outcome: r.outcome, exitCode: r.outcome === 'success' ? 0 : r.outcome === 'failed' ? 1 : 2, power, runs: deviceRuns(r) };
   }
 
-  /** For tests and diagnostics. */
   get isCoordinator(): boolean { return this.coordinator; }
-  nameOfNodeid(id: number): string { return this.nameOf(id); }
 }

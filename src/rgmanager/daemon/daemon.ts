@@ -10,7 +10,7 @@ import { RG_CODES, SERVICE_STATE_CODES, clusvcadmExitStatus, type RgCodeName } f
 import { Executor } from '../executor.js';
 import { agentDirs, loadResourceRules } from '../rules.js';
 import { buildResourceForest, type ResourceForest } from '../tree.js';
-import { kvPrefix, kvValue, watchKv, type ClusterPort } from './replicated.js';
+import { kvValue, watchKv, type ClusterPort } from './replicated.js';
 import { Coordinator } from './coordinator.js';
 import { LocalServices } from './local.js';
 import {
@@ -92,7 +92,7 @@ export class RgManagerDaemon {
     const me = this.opts.node.nodeid;
     const leader = v.leader === me && v.members.some((m) => m.nodeid === me);
     if (leader && this.coordinator === undefined) {
-      this.coordinator = new Coordinator(this.opts.config, this.opts.port, this.log, this.opts.node.name);
+      this.coordinator = new Coordinator(this.opts.config, this.opts.port, this.log);
       this.coordinator.activate();
     } else if (!leader && this.coordinator !== undefined) {
       this.log.notice('no longer the coordinator');
@@ -240,7 +240,5 @@ export class RgManagerDaemon {
     });
   }
 
-  /** For tests. */
   get isCoordinator(): boolean { return this.coordinator !== undefined; }
-  get requestsPending(): number { return kvPrefix(this.opts.port, 'rg/q/').length; }
 }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
 import { bin } from '../cman/harness.js';
-import { startIpmiSim, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
+import { startIpmiSimAt, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
 import {
   TestCluster, waitFor, rgClusterConf, placeOn, startNodes, serviceLog, service, waitStarted, fenceHistory, fenceLs,
 } from '../rgmanager/harness.js';
@@ -43,7 +43,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-kill');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencekill', nodes, port: 5521, dir: cluster.dir,
         fence: { bmcPort: Object.fromEntries(nodes.map((n, i) => [n, ports[i]!])) },
@@ -94,6 +94,11 @@ describe('cluster: fenced with a real BMC', function () {
       expect((await service(cluster, nodes[2]!, 'service:db'))?.owner).to.equal(nodes[1]);
       expect(ls.victimCount).to.equal(0);
       expect(ls.nodes.find((n) => n.nodeid === 1)?.lastFenceHow).to.equal('agent');
+      // fence_node -S through node 3's BMC: on; exit 0.
+      const st = await runBin('fence_node', ['-S', '-v', nodes[2]!], cluster.runDir(nodes[1]!));
+      expect(st.code, st.stderr).to.equal(0);
+      expect(st.stderr).to.contain(`status ${nodes[2]} dev 1.1 agent fence_ipmilan result: success`);
+      expect(st.stderr).to.contain(`status ${nodes[2]} success`);
       const text = await runBin('fence_tool', ['ls', '-n'], cluster.runDir(nodes[2]!));
       expect(text.code).to.equal(0);
       expect(text.stdout).to.contain('fence domain\nmember count  2\nvictim count  0\n');
@@ -110,7 +115,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-fail');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencefail', nodes, port: 5522, dir: cluster.dir, overrideTimeS: 1,
         // Node 4's BMC rejects our password: every fence of it fails.
