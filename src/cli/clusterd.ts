@@ -7,9 +7,10 @@ import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
 import { stopModules, type ClusterdModule } from '../cman/module.js';
+import { clusterModules } from '../rgmanager/daemon/modules.js';
 
 /** Modules hosted beside cman (fenced, rgmanager and conga register here as they arrive). */
-const modules: ClusterdModule[] = [];
+const modules: ClusterdModule[] = [...clusterModules()];
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
