@@ -136,7 +136,7 @@ export function diffConfig(oldConfig: ClusterConfig, newConfig: ClusterConfig): 
   }
 
   // services
-  const svcAttrs = (s: ServiceConfig): string => attrsText(s.element.attrs);
+  const trackedServiceAttrs = new Set(['domain', 'autostart', 'exclusive', 'recovery', 'depend', 'depend_mode', 'max_restarts', 'restart_expire_time', 'priority', 'migrate']);
   const svcTree = (s: ServiceConfig): string => s.element.children.map(treeText).join(' ');
   const os = byKey(oldConfig.rm.services, (s) => s.id);
   const ns = byKey(newConfig.rm.services, (s) => s.id);
@@ -150,8 +150,8 @@ export function diffConfig(oldConfig: ClusterConfig, newConfig: ClusterConfig): 
     for (const k of ['domain', 'autostart', 'exclusive', 'recovery', 'depend', 'dependMode', 'maxRestarts', 'restartExpireTimeS', 'priority', 'migrate'] as const) {
       field('service', id, k, o[k], s[k], id);
     }
-    const rest = (x: ServiceConfig): string => svcAttrs(x);
-    if (rest(o) !== rest(s) && !changes.some((c) => c.subject === id && c.area === 'service')) {
+    const rest = (x: ServiceConfig): string => attrsText(Object.fromEntries(Object.entries(x.element.attrs).filter(([k]) => !trackedServiceAttrs.has(k))));
+    if (rest(o) !== rest(s)) {
       push({ area: 'service', kind: 'changed', subject: id, field: 'attributes', from: rest(o), to: rest(s), what: `${id}: attributes ${rest(o)} -> ${rest(s)}` });
     }
     if (svcTree(o) !== svcTree(s)) {

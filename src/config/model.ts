@@ -328,7 +328,7 @@ export function buildModel(root: RawElement, text: string, file: string, p: Prob
   }
   if (anyAltname && nodes.some((n) => n.altnames.length === 0)) {
     const n = nodes.find((x) => x.altnames.length === 0) as ClusterNode;
-    p.add('error', n.line, `clusternode[name=${n.name}]`, 'redundant ring: every node needs an <altname> when any node has one');
+    p.add('warning', n.line, `clusternode[name=${n.name}]`, 'redundant ring: this node has no <altname> although others do; it will not be on the second ring');
   }
 
   const cman: CmanConfig = {

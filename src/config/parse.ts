@@ -48,8 +48,8 @@ export function parseClusterConf(text: string, file: string, options: ParseOptio
   for (const f of validateStructure(root)) {
     if (f.unknownChild !== undefined) {
       const parent = parentOf(root, f.element);
-      const inResources = parent !== undefined && (resourceContainers.has(parent.tag) || primaries.has(parent.tag) || parent.tag === 'rm');
-      if (inResources && extraTypes.has(f.unknownChild)) continue; // known from agent metadata
+      const inResources = parent !== undefined && (resourceContainers.has(parent.tag) || primaries.has(parent.tag));
+      if ((inResources || parent?.tag === 'rm') && extraTypes.has(f.unknownChild)) continue; // known from agent metadata
       if (inResources) {
         const hint = closest(f.unknownChild, [...primaries.keys(), ...extraTypes.keys()]);
         problems.add('warning', f.element.line, describeElement(f.element),
@@ -70,7 +70,8 @@ export function parseClusterConf(text: string, file: string, options: ParseOptio
   const config = buildModel(root, body, file, problems, { primaries, extraTypes });
   const sorted = problems.sorted();
   const failed = sorted.some((p) => p.severity === 'error');
-  return { config: failed || config === undefined ? undefined : deepFreeze(config), problems: sorted };
+  const keep = config !== undefined && (!failed || options.allowErrors === true);
+  return { config: keep ? deepFreeze(config) : undefined, problems: sorted };
 }
 
 let parentIndex: WeakMap<RawElement, RawElement> | undefined;

@@ -275,4 +275,9 @@ export interface ParseOptions {
    * `ref=` references. Unknown types get a warning.
    */
   readonly resourceTypes?: ReadonlyMap<string, ResourceTypeInfo>;
+  /**
+   * Return the best-effort config even when there are errors (e.g. rg_test fixtures that hold only
+   * an `<rm>` section). Daemons must never set this; tools that only read one section may.
+   */
+  readonly allowErrors?: boolean;
 }

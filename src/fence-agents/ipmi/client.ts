@@ -1,0 +1,346 @@
+// The UDP edge of the IPMI LAN client: drives IpmiClientCore over a connected dgram socket
+// with a per-try timeout and a bounded number of tries. One request in flight at a time; a
+// session can be kept open ("warm") between commands and is re-established when the BMC has
+// dropped it.
+import dgram from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { ChassisControl, Cmd, NetFn } from './codec.js';
+import type { ChassisControlCode, IpmiResponse, LanAuthType, PrivilegeLevel } from './codec.js';
+import { IpmiClientCore } from './client-core.js';
+import type { CoreStep, IpmiInterface } from './client-core.js';
+import { ClosedError, IpmiError, ProtocolError, TimeoutError, UnreachableError, completionCodeText } from './errors.js';
+
+export interface IpmiLanClientOptions {
+  host: string;
+  /** UDP port of the BMC. Default 623. */
+  port?: number;
+  username: string;
+  password: string;
+  /** BMC key Kg for RMCP+ (binary). */
+  kg?: Buffer;
+  interface: IpmiInterface;
+  /** RMCP+ cipher suite 1, 2 or 3. Default 3. */
+  cipherSuite?: number;
+  /** Default administrator. */
+  privilegeLevel?: PrivilegeLevel;
+  /** IPMI 1.5 auth type. Default: the best the BMC offers (MD5 > password > none). */
+  authType?: LanAuthType;
+  /** Wait for an answer this long before sending again. Default 1000 ms. */
+  timeoutMs?: number;
+  /** Send again this many times before giving up. Default 3 (so 4 tries). */
+  retries?: number;
+  /** Send a no-op in the open session when idle this long (0 = never). Default 0. */
+  keepAliveMs?: number;
+  /** Random source (tests inject a fixed one). Default crypto.randomBytes. */
+  random?: (bytes: number) => Buffer;
+  /** Called for every dropped datagram (malformed, unauthenticated, replayed, unmatched). */
+  onDrop?: (reason: string) => void;
+}
+
+export type PowerState = 'on' | 'off';
+
+export interface ChassisStatus {
+  powerOn: boolean;
+  powerOverload: boolean;
+  interlock: boolean;
+  powerFault: boolean;
+  powerControlFault: boolean;
+  /** bits 6:5 of the current power state: 0 stay off, 1 restore previous, 2 always on, 3 unknown. */
+  restorePolicy: number;
+}
+
+export interface IpmiClientStats {
+  sessionsOpened: number;
+  retransmits: number;
+  dropped: number;
+}
+
+const MAX_QUEUED_OPERATIONS = 64;
+
+export class IpmiLanClient {
+  private readonly o: Required<Omit<IpmiLanClientOptions, 'kg' | 'authType' | 'onDrop'>> & Pick<IpmiLanClientOptions, 'kg' | 'authType' | 'onDrop'>;
+  private socket: dgram.Socket | undefined;
+  private socketReady: Promise<void> | undefined;
+  private core: IpmiClientCore | undefined;
+  private onDatagram: ((msg: Buffer) => void) | undefined;
+  private refused = false;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private lastUseMs = 0;
+  readonly stats: IpmiClientStats = { sessionsOpened: 0, retransmits: 0, dropped: 0 };
+
+  constructor(opts: IpmiLanClientOptions) {
+    this.o = {
+      port: 623, cipherSuite: 3, privilegeLevel: 'administrator', timeoutMs: 1000, retries: 3, keepAliveMs: 0,
+      random: (n: number) => randomBytes(n), ...opts,
+    };
+    if (!Number.isInteger(this.o.port) || this.o.port < 1 || this.o.port > 65535) throw new RangeError(`bad IPMI port ${this.o.port}`);
+    if (!(this.o.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
+    if (!Number.isInteger(this.o.retries) || this.o.retries < 0 || this.o.retries > 20) throw new RangeError('retries must be 0..20');
+    // Validate user/password/suite now rather than at first use.
+    this.newCore();
+  }
+
+  /** Upper bound of one request's wait (all tries), in milliseconds. */
+  get requestBoundMs(): number {
+    return this.o.timeoutMs * (this.o.retries + 1);
+  }
+
+  get isSessionOpen(): boolean {
+    return this.core?.isEstablished ?? false;
+  }
+
+  /** Open the session now (otherwise the first command does). */
+  connect(): Promise<void> {
+    return this.serialize(async () => {
+      await this.ensureSession();
+    });
+  }
+
+  async chassisStatus(): Promise<ChassisStatus> {
+    const rsp = await this.command(NetFn.chassis, Cmd.getChassisStatus, Buffer.alloc(0), 'Get Chassis Status');
+    if (rsp.data.length < 3) throw new ProtocolError('short Get Chassis Status response');
+    const b = rsp.data[0] ?? 0;
+    return {
+      powerOn: (b & 0x01) !== 0, powerOverload: (b & 0x02) !== 0, interlock: (b & 0x04) !== 0,
+      powerFault: (b & 0x08) !== 0, powerControlFault: (b & 0x10) !== 0, restorePolicy: (b >> 5) & 0x03,
+    };
+  }
+
+  async getPowerState(): Promise<PowerState> {
+    return (await this.chassisStatus()).powerOn ? 'on' : 'off';
+  }
+
+  async chassisControl(code: ChassisControlCode): Promise<void> {
+    await this.command(NetFn.chassis, Cmd.chassisControl, Buffer.from([code]), 'Chassis Control');
+  }
+
+  powerOff(): Promise<void> {
+    return this.chassisControl(ChassisControl.powerDown);
+  }
+  powerOn(): Promise<void> {
+    return this.chassisControl(ChassisControl.powerUp);
+  }
+  powerCycle(): Promise<void> {
+    return this.chassisControl(ChassisControl.powerCycle);
+  }
+  hardReset(): Promise<void> {
+    return this.chassisControl(ChassisControl.hardReset);
+  }
+  softShutdown(): Promise<void> {
+    return this.chassisControl(ChassisControl.softShutdown);
+  }
+  pulseDiagnosticInterrupt(): Promise<void> {
+    return this.chassisControl(ChassisControl.pulseDiag);
+  }
+
+  /** Any IPMI request in the session; a non-zero completion code throws ProtocolError. */
+  async command(netFn: number, cmd: number, data: Buffer, what = `command 0x${netFn.toString(16)}/0x${cmd.toString(16)}`): Promise<IpmiResponse> {
+    const rsp = await this.request(netFn, cmd, data);
+    if (rsp.completionCode !== 0) {
+      throw new ProtocolError(`${what} failed: ${completionCodeText(rsp.completionCode)} (0x${rsp.completionCode.toString(16)})`, rsp.completionCode);
+    }
+    return rsp;
+  }
+
+  /** Any IPMI request in the session; returns the response whatever its completion code. */
+  request(netFn: number, cmd: number, data: Buffer = Buffer.alloc(0)): Promise<IpmiResponse> {
+    return this.serialize(async () => {
+      const warm = this.core?.isEstablished ?? false;
+      await this.ensureSession();
+      try {
+        return await this.requestOnce(netFn, cmd, data, warm ? 1 : this.o.retries + 1);
+      } catch (err) {
+        // A kept-open session may have been dropped by the BMC (it then ignores us): log in again.
+        if (!(warm && err instanceof TimeoutError)) throw err;
+        this.core = undefined;
+        await this.ensureSession();
+        return this.requestOnce(netFn, cmd, data, this.o.retries + 1);
+      }
+    });
+  }
+
+  /** Close the session (best effort, one bounded exchange) and the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const last = this.serialize(async () => {
+      const core = this.core;
+      if (core?.state === 'ready') {
+        try {
+          await this.exchange(core, core.beginClose(), this.o.retries + 1, 'Close Session');
+        } catch {
+          // The session is gone either way; the BMC times it out.
+        }
+      }
+    });
+    this.closed = true;
+    try {
+      await last;
+    } finally {
+      this.stopKeepAlive();
+      this.core = undefined;
+      this.socket?.close();
+      this.socket = undefined;
+    }
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private newCore(): IpmiClientCore {
+    return new IpmiClientCore({
+      username: this.o.username, password: this.o.password, interface: this.o.interface, cipherSuite: this.o.cipherSuite,
+      privilege: this.o.privilegeLevel, random: this.o.random,
+      ...(this.o.kg !== undefined ? { kg: this.o.kg } : {}),
+      ...(this.o.authType !== undefined ? { authType: this.o.authType } : {}),
+    });
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ClosedError());
+    if (this.queued >= MAX_QUEUED_OPERATIONS) return Promise.reject(new ProtocolError('too many queued IPMI operations'));
+    this.queued++;
+    const run = this.queue.then(fn, fn);
+    this.queue = run.then(() => undefined, () => undefined);
+    return run.finally(() => {
+      this.queued--;
+      this.lastUseMs = performance.now();
+    });
+  }
+
+  private async ensureSocket(): Promise<void> {
+    if (this.socketReady !== undefined && this.socket !== undefined) return this.socketReady;
+    const sock = dgram.createSocket(this.o.host.includes(':') ? 'udp6' : 'udp4');
+    this.socket = sock;
+    sock.on('message', (msg) => this.onDatagram?.(msg));
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') this.refused = true;
+    });
+    this.socketReady = new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.connect(this.o.port, this.o.host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    return this.socketReady;
+  }
+
+  private async ensureSession(): Promise<void> {
+    if (this.core?.isEstablished) return;
+    await this.ensureSocket();
+    const core = this.newCore();
+    this.core = core;
+    await this.exchange(core, core.beginConnect(), this.o.retries + 1, 'session setup');
+    this.stats.sessionsOpened++;
+    this.startKeepAlive();
+  }
+
+  private async requestOnce(netFn: number, cmd: number, data: Buffer, tries: number): Promise<IpmiResponse> {
+    const core = this.core;
+    if (core === undefined) throw new Error('no session');
+    const step = await this.exchange(core, core.beginRequest(netFn, cmd, data), tries, 'request');
+    if (step.kind !== 'response') throw new ProtocolError(`unexpected ${step.kind} from the session`);
+    return step.response;
+  }
+
+  /**
+   * Send `first`, then feed answers to the core until it reaches a final step. Each new datagram
+   * (handshake step) gets the full try budget; a per-try timeout retransmits.
+   */
+  private exchange(core: IpmiClientCore, first: Buffer, tries: number, what: string): Promise<CoreStep> {
+    const sock = this.socket;
+    if (sock === undefined) return Promise.reject(new ClosedError());
+    const started = performance.now();
+    return new Promise<CoreStep>((resolve, reject) => {
+      let triesLeft = tries - 1;
+      let timer: NodeJS.Timeout | undefined;
+      this.refused = false;
+      const finish = (err: Error | undefined, step?: CoreStep) => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.onDatagram = undefined;
+        if (err !== undefined) reject(err);
+        else resolve(step as CoreStep);
+      };
+      const send = (buf: Buffer) => {
+        sock.send(buf, (err) => {
+          if (err !== null && err !== undefined) this.refused = true;
+        });
+        if (timer !== undefined) clearTimeout(timer);
+        timer = setTimeout(onTimeout, this.o.timeoutMs);
+      };
+      const onTimeout = () => {
+        if (triesLeft > 0) {
+          triesLeft--;
+          this.stats.retransmits++;
+          send(core.retransmit());
+          return;
+        }
+        const meaning = core.silenceMeaning();
+        core.abandon();
+        if (meaning !== undefined) {
+          finish(meaning);
+          return;
+        }
+        const elapsedMs = Math.round(performance.now() - started);
+        const where = `${this.o.host}:${this.o.port}`;
+        finish(this.refused
+          ? new UnreachableError(`BMC ${where} unreachable (${what}: nothing listens, ${tries} tries in ${elapsedMs} ms)`, elapsedMs)
+          : new TimeoutError(`no answer from BMC ${where} (${what}: ${tries} tries of ${this.o.timeoutMs} ms)`, elapsedMs));
+      };
+      this.onDatagram = (msg) => {
+        let step: CoreStep;
+        try {
+          step = core.receive(msg);
+        } catch (err) {
+          finish(err as Error);
+          return;
+        }
+        switch (step.kind) {
+          case 'drop':
+            this.stats.dropped++;
+            this.o.onDrop?.(step.reason);
+            return;
+          case 'send':
+            // Silence after Activate Session means a rejected auth code far more often than two
+            // lost datagrams in a row: do not spend the whole budget on it.
+            triesLeft = (core.state === 'activate' ? Math.min(tries, 2) : tries) - 1;
+            send(step.datagram);
+            return;
+          case 'fail':
+            if (step.datagram !== undefined) sock.send(step.datagram);
+            finish(step.error);
+            return;
+          default:
+            finish(undefined, step);
+        }
+      };
+      send(first);
+    });
+  }
+
+  private startKeepAlive(): void {
+    if (this.o.keepAliveMs <= 0 || this.keepAliveTimer !== undefined) return;
+    this.keepAliveTimer = setInterval(() => {
+      if (this.closed || this.queued > 0 || !(this.core?.isEstablished ?? false)) return;
+      if (performance.now() - this.lastUseMs < this.o.keepAliveMs) return;
+      void this.serialize(async () => {
+        const core = this.core;
+        if (core?.state !== 'ready') return;
+        try {
+          await this.exchange(core, core.beginRequest(NetFn.app, Cmd.getDeviceId, Buffer.alloc(0)), 1, 'keep-alive');
+        } catch (err) {
+          if (err instanceof IpmiError) this.core = undefined; // next command logs in again
+        }
+      }).catch(() => undefined);
+    }, Math.max(100, Math.floor(this.o.keepAliveMs / 2)));
+    this.keepAliveTimer.unref();
+  }
+
+  private stopKeepAlive(): void {
+    if (this.keepAliveTimer !== undefined) clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = undefined;
+  }
+}

@@ -1,0 +1,122 @@
+// Our IPMI LAN client against the real OpenIPMI ipmi_sim (../shared/peers/ipmi-sim.sh).
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { IpmiLanClient } from '../../../src/fence-agents/ipmi/client.js';
+import type { IpmiLanClientOptions } from '../../../src/fence-agents/ipmi/client.js';
+import { AuthenticationError, TimeoutError, UnreachableError } from '../../../src/fence-agents/ipmi/errors.js';
+import { requirePeers, startIpmiSim, waitFor } from './peers.js';
+import type { IpmiSim } from './peers.js';
+
+const PORT = 9601;
+
+const variants: Array<[string, Partial<IpmiLanClientOptions>]> = [
+  ['lanplus cipher suite 1', { interface: 'lanplus', cipherSuite: 1 }],
+  ['lanplus cipher suite 2', { interface: 'lanplus', cipherSuite: 2 }],
+  ['lanplus cipher suite 3', { interface: 'lanplus', cipherSuite: 3 }],
+  ['lan (IPMI 1.5) MD5', { interface: 'lan', authType: 'md5' }],
+  ['lan (IPMI 1.5) password', { interface: 'lan', authType: 'password' }],
+];
+
+describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function () {
+  this.timeout(60_000);
+  let sim: IpmiSim;
+  const clients: IpmiLanClient[] = [];
+  const client = (o: Partial<IpmiLanClientOptions>, port = PORT) => {
+    const c = new IpmiLanClient({ host: '127.0.0.1', port, username: 'admin', password: 'secret', interface: 'lanplus',
+      timeoutMs: 500, retries: 2, ...o });
+    clients.push(c);
+    return c;
+  };
+
+  before(async function () {
+    requirePeers(this, ['ipmi_sim', 'ipmitool']);
+    sim = await startIpmiSim(PORT);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    sim?.setStuck(false);
+  });
+  after(async () => {
+    await sim?.stop();
+  });
+
+  for (const [name, o] of variants) {
+    it(`${name}: status, off, on, cycle in one kept-open session`, async () => {
+      const c = client(o);
+      expect(await c.getPowerState()).to.equal(sim.power());
+      await c.powerOff();
+      expect(sim.power()).to.equal('off');
+      expect(await c.getPowerState()).to.equal('off');
+      await c.powerOn();
+      expect(sim.power()).to.equal('on');
+      expect(await c.getPowerState()).to.equal('on');
+      const logBefore = readFileSync(path.join(sim.dir, 'chassis.log'), 'utf8').length;
+      await c.powerCycle();
+      // ipmi_sim: cycle = power 0 now, power 1 about a second later
+      await waitFor('power off then on again after the cycle', () => {
+        const log = readFileSync(path.join(sim.dir, 'chassis.log'), 'utf8').slice(logBefore);
+        return /set power 0/.test(log) && /set power 1/.test(log) && sim.power() === 'on';
+      });
+      expect(await c.getPowerState()).to.equal('on');
+      expect(c.stats.sessionsOpened).to.equal(1);
+      expect(c.stats.dropped).to.equal(0);
+    });
+
+    it(`${name}: wrong password is an AuthenticationError with a clear message`, async () => {
+      const c = client({ ...o, password: 'not-the-password' });
+      const err = await c.getPowerState().then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(AuthenticationError);
+      expect((err as Error).message).to.match(/wrong password for IPMI user "admin"/);
+    });
+  }
+
+  it('unknown user is an AuthenticationError naming the user (lanplus and lan)', async () => {
+    for (const o of [{ interface: 'lanplus' as const }, { interface: 'lan' as const }]) {
+      const err = await client({ ...o, username: 'mallory' }).getPowerState().then(() => undefined, (e: unknown) => e);
+      expect(err, o.interface).to.be.instanceOf(AuthenticationError);
+      expect((err as Error).message).to.match(/mallory/);
+    }
+  });
+
+  it('unreachable port fails within timeout x tries, as UnreachableError', async () => {
+    for (const iface of ['lanplus', 'lan'] as const) {
+      const c = client({ interface: iface, timeoutMs: 300, retries: 2 }, 9649);
+      const err = await c.getPowerState().then(() => undefined, (e: unknown) => e);
+      expect(err, iface).to.be.instanceOf(TimeoutError);
+      expect(err).to.be.instanceOf(UnreachableError);
+      expect((err as TimeoutError).elapsedMs).to.be.at.most(c.requestBoundMs + 1000);
+      expect((err as Error).message).to.match(/127\.0\.0\.1:9649/);
+    }
+  });
+
+  it('stuck device: power off is accepted but the status stays on', async () => {
+    const c = client({ interface: 'lanplus', cipherSuite: 3 });
+    expect(await c.getPowerState()).to.equal('on');
+    sim.setStuck(true);
+    await c.powerOff();
+    expect(await c.getPowerState()).to.equal('on');
+    expect(sim.power()).to.equal('on');
+  });
+
+  it('a USER-privilege session gets "insufficient privilege" on power off (ProtocolError 0xD4)', async () => {
+    const c = client({ interface: 'lanplus', privilegeLevel: 'user' });
+    expect(await c.getPowerState()).to.equal('on');
+    const err = await c.powerOff().then(() => undefined, (e: unknown) => e);
+    expect((err as { completionCode?: number }).completionCode).to.equal(0xd4);
+    expect((err as Error).message).to.match(/insufficient privilege/);
+    expect(sim.power()).to.equal('on');
+  });
+
+  it('keep-warm: a kept session survives a BMC restart by logging in again', async () => {
+    const c = client({ interface: 'lanplus', cipherSuite: 3, timeoutMs: 300 });
+    expect(await c.getPowerState()).to.equal('on');
+    await sim.stop();
+    sim = await startIpmiSim(PORT);
+    expect(await c.getPowerState()).to.equal('on');
+    expect(c.stats.sessionsOpened).to.equal(2);
+    await c.powerOff();
+    expect(sim.power()).to.equal('off');
+    await c.powerOn();
+  });
+});

@@ -1,0 +1,179 @@
+// Our simulated BMC checked by a client we did not write (ipmitool), and our client over real
+// UDP against it: retransmits through a lossy relay, session re-establishment, power hooks.
+import { expect } from 'chai';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BmcSimulator } from '../../../src/fence-agents/ipmi/bmc-sim.js';
+import { IpmiLanClient } from '../../../src/fence-agents/ipmi/client.js';
+import { execFileP, requirePeers, startOurSim, waitFor } from './peers.js';
+import type { OurSim } from './peers.js';
+
+const PORT = 9650;
+
+async function ipmitool(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await execFileP('ipmitool', ['-H', '127.0.0.1', '-p', String(PORT), '-N', '1', '-R', '2', ...args], { timeout: 30_000 });
+    return { code: 0, out: stdout + stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  }
+}
+
+describe('fence-ipmi interop: real ipmitool against our ipmi_bmc_sim', function () {
+  this.timeout(60_000);
+  let sim: OurSim;
+  let dir: string;
+  const state = () => readFileSync(path.join(dir, 'power'), 'utf8').trim();
+  const hooks = () => {
+    try {
+      return readFileSync(path.join(dir, 'hooks'), 'utf8').trim().split('\n').filter((l) => l !== '');
+    } catch {
+      return [];
+    }
+  };
+
+  before(async function () {
+    requirePeers(this, ['ipmitool']);
+    dir = mkdtempSync(path.join(tmpdir(), 'fence-ipmi-oursim-'));
+    sim = await startOurSim(PORT, ['--state-file', path.join(dir, 'power'), '--cycle-delay-ms', '300',
+      '--on-power-off', `echo off >> ${dir}/hooks`, '--on-power-on', `echo on >> ${dir}/hooks`]);
+  });
+  after(async () => {
+    await sim?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: Array<[string, string[]]> = [
+    ['-I lanplus -C 3', ['-I', 'lanplus', '-C', '3']],
+    ['-I lanplus -C 2', ['-I', 'lanplus', '-C', '2']],
+    ['-I lanplus -C 1', ['-I', 'lanplus', '-C', '1']],
+    ['-I lan -A MD5', ['-I', 'lan', '-A', 'MD5']],
+    ['-I lan -A PASSWORD', ['-I', 'lan', '-A', 'PASSWORD']],
+  ];
+  for (const [name, iface] of cases) {
+    it(`ipmitool ${name}: power status / off / on, state file and hooks follow`, async () => {
+      const auth = ['-U', 'admin', '-P', 'secret', ...iface];
+      expect((await ipmitool([...auth, 'chassis', 'power', 'status'])).out).to.match(/Chassis Power is on/);
+      const before = hooks().length;
+      const off = await ipmitool([...auth, 'chassis', 'power', 'off']);
+      expect(off.code, off.out).to.equal(0);
+      expect(off.out).to.match(/Chassis Power Control: Down\/Off/);
+      expect(state()).to.equal('off');
+      expect((await ipmitool([...auth, 'chassis', 'power', 'status'])).out).to.match(/Chassis Power is off/);
+      const on = await ipmitool([...auth, 'chassis', 'power', 'on']);
+      expect(on.out).to.match(/Chassis Power Control: Up\/On/);
+      expect(state()).to.equal('on');
+      await waitFor('both hooks ran', () => hooks().length === before + 2);
+      expect(hooks().slice(before)).to.deep.equal(['off', 'on']);
+    });
+  }
+
+  it('ipmitool power cycle: off, then on again after the cycle delay', async () => {
+    const before = hooks().length;
+    const r = await ipmitool(['-U', 'admin', '-P', 'secret', '-I', 'lanplus', '-C', '3', 'chassis', 'power', 'cycle']);
+    expect(r.out).to.match(/Chassis Power Control: Cycle/);
+    await waitFor('cycle hooks', () => hooks().length === before + 2);
+    expect(hooks().slice(before)).to.deep.equal(['off', 'on']);
+    expect(state()).to.equal('on');
+  });
+
+  it('ipmitool chassis status and lanplus without -C (cipher suite list) work', async () => {
+    expect((await ipmitool(['-U', 'admin', '-P', 'secret', '-I', 'lanplus', 'chassis', 'status'])).out).to.match(/System Power\s*: on/);
+  });
+
+  it('ipmitool with a wrong password or user cannot log in', async () => {
+    for (const iface of [['-I', 'lanplus', '-C', '3'], ['-I', 'lan', '-A', 'MD5'], ['-I', 'lan', '-A', 'PASSWORD']]) {
+      const r = await ipmitool(['-U', 'admin', '-P', 'wrong', ...iface, 'chassis', 'power', 'off']);
+      expect(r.code, iface.join(' ')).to.not.equal(0);
+      expect(r.out).to.match(/nable to establish|Activate Session command failed/);
+    }
+    const r = await ipmitool(['-U', 'eve', '-P', 'secret', '-I', 'lanplus', '-C', '3', 'chassis', 'power', 'off']);
+    expect(r.code).to.not.equal(0);
+    expect(state()).to.equal('on');
+  });
+
+  it('ipmitool sees an external power change written to the state file', async () => {
+    writeFileSync(path.join(dir, 'power'), 'off\n');
+    expect((await ipmitool(['-U', 'admin', '-P', 'secret', '-I', 'lanplus', '-C', '3', 'chassis', 'power', 'status'])).out).to.match(/is off/);
+    writeFileSync(path.join(dir, 'power'), 'on\n');
+  });
+});
+
+describe('fence-ipmi interop: our client against our simulator over UDP', function () {
+  this.timeout(30_000);
+  const closers: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+  });
+
+  async function simAt(port: number): Promise<BmcSimulator> {
+    const sim = new BmcSimulator({ address: '127.0.0.1', port, user: 'admin', password: 'secret', powerOn: true, cycleDelayMs: 100 });
+    await sim.start();
+    closers.push(() => sim.stop());
+    return sim;
+  }
+
+  /** A UDP relay that drops the first `dropReplies` replies from the BMC. */
+  async function lossyRelay(listenPort: number, bmcPort: number, dropReplies: number): Promise<void> {
+    const sock = dgram.createSocket('udp4');
+    let client: { port: number; address: string } | undefined;
+    let dropped = 0;
+    sock.on('message', (msg, rinfo) => {
+      if (rinfo.port === bmcPort) {
+        if (dropped < dropReplies) {
+          dropped++;
+          return;
+        }
+        if (client !== undefined) sock.send(msg, client.port, client.address);
+      } else {
+        client = { port: rinfo.port, address: rinfo.address };
+        sock.send(msg, bmcPort, '127.0.0.1');
+      }
+    });
+    await new Promise<void>((resolve) => sock.bind(listenPort, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => sock.close(() => resolve())));
+  }
+
+  it('lost replies are retransmitted within the bound, and the command still lands once', async () => {
+    const sim = await simAt(9651);
+    await lossyRelay(9652, 9651, 3);
+    for (const iface of ['lanplus', 'lan'] as const) {
+      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9652, username: 'admin', password: 'secret', interface: iface, timeoutMs: 200, retries: 4 });
+      closers.push(() => c.close());
+      expect(await c.getPowerState()).to.equal('on');
+      await c.powerOff();
+      expect(sim.powerOn).to.equal(false);
+      await c.powerOn();
+      if (iface === 'lanplus') expect(c.stats.retransmits).to.be.at.least(3);
+    }
+  });
+
+  it('a kept-open session dropped by the BMC is re-established transparently', async () => {
+    const sim = await simAt(9653);
+    const c = new IpmiLanClient({ host: '127.0.0.1', port: 9653, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 200, retries: 2 });
+    closers.push(() => c.close());
+    expect(await c.getPowerState()).to.equal('on');
+    sim.core.dropSessions();
+    await c.powerOff();
+    expect(sim.powerOn).to.equal(false);
+    expect(c.stats.sessionsOpened).to.equal(2);
+    await c.close();
+    expect(sim.core.sessionCount).to.equal(0);
+  });
+
+  it('keep-alive keeps a session open past the BMC session timeout', async () => {
+    const sim = new BmcSimulator({ address: '127.0.0.1', port: 9654, user: 'admin', password: 'secret', powerOn: true, sessionTimeoutMs: 400 });
+    await sim.start();
+    closers.push(() => sim.stop());
+    const c = new IpmiLanClient({ host: '127.0.0.1', port: 9654, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 200, retries: 2, keepAliveMs: 150 });
+    closers.push(() => c.close());
+    await c.connect();
+    const commandsBefore = sim.core.stats.commands;
+    await waitFor('three keep-alives', () => sim.core.stats.commands >= commandsBefore + 3, 5000);
+    expect(await c.getPowerState()).to.equal('on');
+    expect(c.stats.sessionsOpened).to.equal(1);
+  });
+});

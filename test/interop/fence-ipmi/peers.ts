@@ -1,0 +1,101 @@
+// Starting the real peers (OpenIPMI ipmi_sim via ../shared/peers/ipmi-sim.sh) and our own
+// ipmi_bmc_sim as a child process, for the fence-ipmi interop tests. Ports: ipmi_sim 9600-9649,
+// ours 9650-9699, all on 127.0.0.1.
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { inCi, repoRoot, sharedDir } from '../../support/paths.js';
+
+export const execFileP = promisify(execFile);
+export const ipmiSimScript = path.join(sharedDir, 'peers', 'ipmi-sim.sh');
+
+/** Whether a command is on PATH. */
+export function have(cmd: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').some((d) => d !== '' && existsSync(path.join(d, cmd)));
+}
+
+/** Skip (locally) or fail (CI) when a Debian peer is missing. */
+export function requirePeers(ctx: Mocha.Context, cmds: string[]): void {
+  const missing = cmds.filter((c) => !have(c));
+  if (missing.length === 0) return;
+  const msg = `missing Debian peer command(s): ${missing.join(', ')} (packages openipmi, ipmitool, fence-agents)`;
+  if (inCi) throw new Error(msg);
+  console.log(`    skipped: ${msg}`);
+  ctx.skip();
+}
+
+export interface IpmiSim {
+  port: number;
+  dir: string;
+  power(): 'on' | 'off';
+  setStuck(stuck: boolean): void;
+  stop(): Promise<void>;
+}
+
+export async function startIpmiSim(port: number, extra: string[] = []): Promise<IpmiSim> {
+  const { stdout } = await execFileP(ipmiSimScript, ['start', '--port', String(port), ...extra], { timeout: 60_000 });
+  const vars = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  const dir = vars['IPMI_SIM_DIR'];
+  if (dir === undefined) throw new Error(`ipmi-sim.sh start printed no IPMI_SIM_DIR: ${stdout}`);
+  return {
+    port,
+    dir,
+    power: () => (readFileSync(path.join(dir, 'power'), 'utf8').trim() === '1' ? 'on' : 'off'),
+    setStuck: (stuck) => {
+      if (stuck) writeFileSync(path.join(dir, 'stuck'), '');
+      else rmSync(path.join(dir, 'stuck'), { force: true });
+    },
+    stop: async () => {
+      await execFileP(ipmiSimScript, ['stop', '--port', String(port)], { timeout: 30_000 });
+    },
+  };
+}
+
+export interface OurSim {
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Start bin/ipmi_bmc_sim as a process; resolves once it prints its "listening" line. */
+export function startOurSim(port: number, args: string[] = []): Promise<OurSim> {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'ipmi_bmc_sim'), '--port', String(port), '-q', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ipmi_bmc_sim did not start within 10 s: ${stderr}`));
+    }, 10_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening on')) {
+        clearTimeout(timer);
+        resolve({ port, child, stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`ipmi_bmc_sim exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+/** Wait for a condition with a deadline (no sleeps as synchronisation). */
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, deadlineMs = 10_000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    if (await cond()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
