@@ -10,7 +10,7 @@ import type { CmanDiag, CmanNodeRow, CmanNodes, CmanStatus, QuorumEvent, StatusF
 import { expectedVotesChangeAllowed } from './quorum.js';
 import {
   createMembership, decodeMessage, encodeMessage,
-  type LocalCommand, type MembershipCore, type Message, type Output, type ViewInfo, type LeaveReason, type AppCommand, type KvEntry,
+  type LocalCommand, type MembershipCore, type Message, type Output, type ViewInfo, type LeaveReason, type AppCommand, type KvEntry, type RequestOrigin,
 } from './membership/index.js';
 import { UdpTransport, type FrameKeys, type PeerAddress } from './transport/index.js';
 import { QdiskRunner } from './qdisk/runner.js';
@@ -62,7 +62,7 @@ export interface CmanEvents {
   nodeLeft: [NodeChange & { readonly reason: LeaveReason }];
   leader: [{ readonly leader: number | null; readonly term: number }];
   /** A replicated application command, in log order, once on every member. */
-  committed: [{ readonly index: number; readonly origin: number; readonly command: AppCommand; readonly applied: boolean }];
+  committed: [{ readonly index: number; readonly origin: RequestOrigin; readonly command: AppCommand; readonly applied: boolean }];
   snapshotInstalled: [{ readonly index: number; readonly entries: readonly KvEntry[] }];
   /** cman is stopping on this node (clean leave, kill, eviction); the process exits next. */
   stopping: [{ readonly reason: string; readonly exitCode: number }];

@@ -188,7 +188,7 @@ export function validateMessage(raw: unknown): Message {
     case 'vote':
       return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), lastTerm: int(o, 'lastTerm'), fresh: bool(o, 'fresh') };
     case 'voteResp':
-      return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted') };
+      return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted'), fresh: bool(o, 'fresh'), better: bool(o, 'better') };
     case 'append':
       return { t, inc, term: int(o, 'term'), prevIndex: int(o, 'prevIndex'), prevTerm: int(o, 'prevTerm'),
         entries: arr(o, 'entries', 256).map(logEntry), commit: int(o, 'commit'), ts: num(o, 'ts'),

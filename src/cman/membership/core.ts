@@ -30,11 +30,14 @@ interface Peer {
   lastReplyMs: number;
   /** Highest leader `ts` the peer acknowledged in this leadership: it promised not to vote for another until ts+token. */
   ackedTs: number;
-  /** The peer's own clock at its last reply (echoed in lease grants). */
+  /** The peer's own clock at its last reply (echoed in lease grants), and our clock when that reply arrived. */
   echo: number | null;
+  echoAtMs: number;
   /** Leader clock until which the peer may believe it is quorate (upper bound of granted leases). */
   grantedUntil: number;
   lastSentMs: number;
+  /** No more leases: the peer is being killed. */
+  revoked: boolean;
   snapOffset: number;
   snapIndex: number;
 }
@@ -105,10 +108,16 @@ class Core implements MembershipCore {
   private readonly limits: MembershipLimits;
   private readonly specs: Map<NodeId, NodeSpec>;
   private readonly others: NodeId[];
+  /** Position of this node among the configured nodeids. */
+  private readonly rank: number;
+  private readonly ranks: Map<NodeId, number>;
+  private readonly staggerMs: number;
   private readonly tokenMs: number;
   private readonly heartbeatMs: number;
   private readonly leaseMaxMs: number;
   private readonly jitterSpanMs: number;
+  /** A follower stays quorate this long past its lease (covers a leader change); removals wait as long. */
+  private readonly graceMs: number;
   private readonly roundMs: number;
   private readonly commandTimeoutMs: number;
   private readonly twoNodeKillDelayMs: number;
@@ -131,12 +140,16 @@ class Core implements MembershipCore {
   private abandonedLeader: NodeId | null = null;
   private nextElectionMs = Number.NEGATIVE_INFINITY;
   private electionOverrideQuorum: number | null = null;
+  /** A candidate with a worse log asked us: stand without the stagger delay. */
+  private eager = false;
 
   // candidate
   private roundEndMs = 0;
   private formation = false;
   private reelect = false;
-  private granted = new Map<NodeId, number>();
+  private granted = new Map<NodeId, { inc: number; fresh: boolean }>();
+  /** Leader after a re-formation election: when to write the new history's first view, and who voted. */
+  private reform: { atMs: number; electedMs: number; voters: Map<NodeId, { inc: number; fresh: boolean }> } | null = null;
 
   // log: entry i (logStart < i <= lastIndex) is log[i - logStart - 1]
   private log: LogEntry[] = [];
@@ -159,6 +172,7 @@ class Core implements MembershipCore {
   // leader
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
+  private hadLease = false;
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
   private readonly killSentMs = new Map<string, number>();
@@ -186,10 +200,15 @@ class Core implements MembershipCore {
     if (!Number.isSafeInteger(cfg.incarnation) || cfg.incarnation < 0) throw new RangeError('membership: bad incarnation');
     this.others = cfg.nodes.map((n) => n.nodeid).filter((n) => n !== this.me).sort((a, b) => a - b);
     this.tokenMs = cfg.tokenMs;
-    this.heartbeatMs = Math.max(1, Math.floor(cfg.tokenMs / 5));
-    this.leaseMaxMs = Math.max(1, Math.floor(cfg.tokenMs / 2));
-    this.jitterSpanMs = Math.max(1, Math.floor(Math.min(cfg.consensusMs > 0 ? cfg.consensusMs : cfg.tokenMs, cfg.tokenMs) / 4));
-    this.roundMs = Math.max(5, Math.floor(cfg.tokenMs / 2));
+    const sorted = cfg.nodes.map((n) => n.nodeid).sort((a, b) => a - b);
+    this.rank = sorted.indexOf(this.me);
+    this.ranks = new Map(sorted.map((n, i) => [n, i]));
+    this.staggerMs = Math.max(1, Math.floor(cfg.tokenMs / 50));
+    this.heartbeatMs = Math.max(1, Math.floor(cfg.tokenMs / 10));
+    this.leaseMaxMs = cfg.tokenMs;
+    this.jitterSpanMs = Math.max(1, Math.floor(Math.min(cfg.consensusMs > 0 ? cfg.consensusMs : cfg.tokenMs, cfg.tokenMs) / 20));
+    this.graceMs = Math.max(1, Math.floor(cfg.tokenMs / 4));
+    this.roundMs = Math.max(5, Math.floor(cfg.tokenMs / 5));
     this.commandTimeoutMs = 4 * cfg.tokenMs + 2000;
     this.twoNodeKillDelayMs = cfg.twoNodeKillDelayMs ?? 5000;
   }
@@ -308,7 +327,7 @@ class Core implements MembershipCore {
   }
 
   private initialQuorum(): number {
-    return calculateQuorum({ memberVotes: [], memberExpectedVotes: [this.cfg.expectedVotes], qdiskVotes: 0,
+    return calculateQuorum({ memberVotes: [], memberExpectedVotes: [], forcedExpectedVotes: this.cfg.expectedVotes, qdiskVotes: 0,
       twoNode: this.cfg.twoNode, previousQuorum: 0, allowDecrease: true }).quorum;
   }
 
@@ -349,19 +368,16 @@ class Core implements MembershipCore {
   }
 
   private isQuorate(nowMs: number): boolean {
-    if (!isMember(this.appliedView, this.me, this.inc)) return false;
-    if (this.isLeaderLike()) return this.leaseUntil() > nowMs;
-    return this.quorateUntil > nowMs;
+    if (this.leaving || !isMember(this.appliedView, this.me, this.inc)) return false;
+    // A new leader keeps the cover of the lease it had as a follower until its own lease is established.
+    if (this.isLeaderLike() && this.leaseUntil() > nowMs) return true;
+    return this.quorateUntil + this.graceMs > nowMs;
   }
 
   private setLeader(id: NodeId | null, inc: number, nowMs: number): void {
     if (id !== this.leaderId || inc !== this.leaderInc) {
       if (id !== null) this.followStartMs = nowMs;
       if (this.leaderId !== null) this.prevLeader = this.leaderId;
-      // Leases come from one leader incarnation; a different leader starts from none.
-      if (id !== null && id !== this.me && (this.promiseTo !== id || this.promiseToInc !== inc)) {
-        this.quorateUntil = Number.NEGATIVE_INFINITY;
-      }
     }
     this.leaderId = id;
     this.leaderInc = inc;
@@ -415,7 +431,7 @@ class Core implements MembershipCore {
       this.leaderTick(nowMs);
     } else if (this.role === 'candidate') {
       if (this.reelect) this.promiseUntil = Math.max(this.promiseUntil, nowMs + this.tokenMs);
-      if (this.formation && nowMs >= this.roundEndMs) this.checkElectionWon(nowMs);
+      if (nowMs >= this.roundEndMs) this.checkElectionWon(nowMs);
       if (this.role === 'candidate' && nowMs >= this.roundEndMs) {
         // The round failed: try again after a random delay.
         this.role = 'follower';
@@ -449,8 +465,21 @@ class Core implements MembershipCore {
     if (this.leaderId !== null) return;
     const formation = this.lastIndex() === 0;
     if (!formation && !this.amMemberOfLogView()) return; // removed: wait to be told (or killed)
-    const at = Math.max(this.promiseUntil, this.lastLeaderMs + this.tokenMs, this.startedMs + this.tokenMs, this.nextElectionMs);
-    if (nowMs >= at + this.jitter(this.term + 1)) this.startElection(nowMs, false);
+    let at = Math.max(this.promiseUntil, this.lastLeaderMs + this.tokenMs, this.startedMs + this.tokenMs + this.graceMs,
+      this.nextElectionMs);
+    // Stagger candidates so that they rarely split the vote: forming from scratch, lower nodeids first;
+    // after a leader is lost, the nodes after it in nodeid order, one step apart.
+    if (formation) {
+      at += this.rank * this.heartbeatMs;
+    } else if (!this.eager) {
+      const n = this.specs.size;
+      const prev = this.prevLeader === null ? -1 : this.ranks.get(this.prevLeader) ?? -1;
+      at += ((this.rank - prev - 1 + 2 * n) % n) * this.staggerMs;
+    }
+    if (nowMs >= at + this.jitter(this.term + 1)) {
+      this.eager = false;
+      this.startElection(nowMs, false);
+    }
   }
 
   private startElection(nowMs: number, reelect: boolean): void {
@@ -460,7 +489,7 @@ class Core implements MembershipCore {
     this.votedFor = this.me;
     this.setLeader(null, 0, nowMs);
     this.formation = this.lastIndex() === 0;
-    this.granted = new Map([[this.me, this.inc]]);
+    this.granted = new Map([[this.me, { inc: this.inc, fresh: this.formation }]]);
     this.roundEndMs = nowMs + this.roundMs;
     if (!reelect) this.peers.clear();
     this.emit({ kind: 'broadcast', message: { t: 'vote', inc: this.inc, term: this.term, lastIndex: this.lastIndex(),
@@ -476,21 +505,30 @@ class Core implements MembershipCore {
   private checkElectionWon(nowMs: number): void {
     if (this.role !== 'candidate') return;
     let votes = this.qdiskVotesNow();
-    for (const [n, inc] of this.granted) {
+    let freshVotes = 0;
+    for (const [n, g] of this.granted) {
       if (this.formation) {
-        votes += this.specs.get(n)?.votes ?? 0;
+        if (g.fresh) votes += this.specs.get(n)?.votes ?? 0;
       } else {
-        const m = memberOf(this.logView, n);
-        if (m !== undefined && m.incarnation === inc) votes += m.votes;
+        const m = this.knownMember(n, g.inc);
+        if (m !== undefined) votes += m.votes;
+        else if (g.fresh) freshVotes += this.specs.get(n)?.votes ?? 0;
       }
     }
-    if (votes < this.electionThreshold()) return;
-    // Forming a new cluster: wait out the round so every starting node can be in the first view.
-    if (this.formation && nowMs < this.roundEndMs && this.granted.size < this.specs.size) return;
-    this.becomeLeader(nowMs);
+    const threshold = this.electionThreshold();
+    const roundOver = nowMs >= this.roundEndMs || this.granted.size >= this.specs.size;
+    if (this.formation) {
+      // Forming a new cluster: wait out the round so every starting node can be in the first view.
+      if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
+    } else if (votes >= threshold) {
+      this.becomeLeader(nowMs, false);
+    } else if (votes + freshVotes >= threshold && roundOver && !this.reelect) {
+      // Members that restarted lost their state; with them the survivors re-form the cluster (a new history).
+      this.becomeLeader(nowMs, true);
+    }
   }
 
-  private becomeLeader(nowMs: number): void {
+  private becomeLeader(nowMs: number, reform: boolean): void {
     const keep = this.reelect;
     this.role = 'leader';
     this.reelect = false;
@@ -503,7 +541,8 @@ class Core implements MembershipCore {
       this.peers.clear();
       for (const n of this.others) {
         const m = memberOf(this.logView, n);
-        this.peers.set(n, this.newPeer(m?.incarnation ?? this.granted.get(n) ?? 0, nowMs));
+        const g = this.granted.get(n);
+        this.peers.set(n, this.newPeer(g?.fresh === true ? g.inc : m?.incarnation ?? g?.inc ?? 0, nowMs));
       }
       // The previous leader was not heard by our voters for a token: suspect it at once.
       if (prev !== null && prev !== this.me && !this.granted.has(prev)) {
@@ -514,9 +553,15 @@ class Core implements MembershipCore {
       for (const p of this.peers.values()) p.nextIndex = this.lastIndex() + 1;
     }
     this.changes = [];
-    if (this.formation) {
+    this.hadLease = false;
+    this.reform = null;
+    if (reform) {
+      // Write the new history's first view after a grace: followers of the old leader may still count
+      // themselves quorate that long (README, "re-formation").
+      this.reform = { atMs: nowMs + this.graceMs, electedMs: nowMs, voters: new Map(this.granted) };
+    } else if (this.formation) {
       const members: ViewMember[] = [];
-      for (const [n, inc] of this.granted) {
+      for (const [n, { inc }] of this.granted) {
         members.push({ nodeid: n, incarnation: inc, votes: this.specs.get(n)?.votes ?? 0, expectedVotes: this.cfg.expectedVotes });
       }
       members.sort((a, b) => a.nodeid - b.nodeid);
@@ -537,7 +582,8 @@ class Core implements MembershipCore {
 
   private newPeer(inc: number, nowMs: number): Peer {
     return { inc, nextIndex: this.lastIndex() + 1, matchIndex: 0, lastReplyMs: nowMs, ackedTs: Number.NEGATIVE_INFINITY,
-      echo: null, grantedUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, snapOffset: 0, snapIndex: -1 };
+      echo: null, echoAtMs: 0, grantedUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, revoked: false,
+      snapOffset: 0, snapIndex: -1 };
   }
 
   private computeQuorum(members: readonly ViewMember[], previousQuorum: number, allowDecrease: boolean): number {
@@ -546,12 +592,36 @@ class Core implements MembershipCore {
   }
 
   private leaderTick(nowMs: number): void {
+    if (this.reform !== null && nowMs >= this.reform.atMs) this.appendReformView(nowMs);
     this.proposeViewChange(nowMs);
     if (nowMs - this.lastHeartbeatMs >= this.heartbeatMs) {
       this.lastHeartbeatMs = nowMs;
       this.broadcastAppends(nowMs);
     }
     this.advanceCommit(nowMs);
+  }
+
+  private appendReformView(nowMs: number): void {
+    const r = this.reform!;
+    this.reform = null;
+    const view = this.logView!;
+    const members = new Map<NodeId, ViewMember>();
+    for (const [n, g] of r.voters) {
+      const m = memberOf(view, n);
+      if (m !== undefined && m.incarnation === g.inc) members.set(n, m);
+      else if (g.fresh) members.set(n, { nodeid: n, incarnation: g.inc, votes: this.specs.get(n)?.votes ?? 0, expectedVotes: this.cfg.expectedVotes });
+    }
+    for (const m of view.members) {
+      const p = this.peers.get(m.nodeid);
+      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs) members.set(m.nodeid, m);
+    }
+    const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
+    const left = view.members.filter((m) => !isMember({ ...view, members: list }, m.nodeid, m.incarnation))
+      .map((m) => ({ nodeid: m.nodeid, incarnation: m.incarnation, reason: (members.has(m.nodeid) ? 'restarted' : 'failed') as LeaveReason }));
+    this.appendEntry({ k: 'view', history: `${this.me}:${this.inc}:${this.term}`, generation: view.generation + GENERATION_STEP,
+      members: list, quorum: this.computeQuorum(list, view.quorum, false), left, origins: [] });
+    for (const m of list) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
+    this.broadcastAppends(nowMs);
   }
 
   private broadcastAppends(nowMs: number): void {
@@ -591,10 +661,13 @@ class Core implements MembershipCore {
   }
 
   private leaseGrant(p: Peer, nowMs: number): { echo: number; ms: number } {
-    if (p.echo === null || nowMs - p.lastReplyMs >= this.tokenMs || this.role !== 'leader') return { echo: 0, ms: 0 };
-    const ms = Math.floor(Math.min(this.leaseMaxMs, this.leaseUntil() - nowMs));
-    if (!(ms > 0)) return { echo: 0, ms: 0 };
-    p.grantedUntil = Math.max(p.grantedUntil, nowMs + ms);
+    if (p.echo === null || p.revoked || nowMs - p.lastReplyMs >= this.tokenMs || this.role !== 'leader') return { echo: 0, ms: 0 };
+    // The lease runs from the peer's echo, which it sent before we received it (at echoAtMs): measured
+    // from echoAtMs it cannot outlast leaseUntil whatever the clocks' offset. It never outlasts the
+    // moment the peer would be suspected either.
+    const ms = Math.floor(Math.min(this.leaseMaxMs, this.leaseUntil() - p.echoAtMs, p.lastReplyMs + this.tokenMs - p.echoAtMs));
+    if (!(ms > nowMs - p.echoAtMs)) return { echo: 0, ms: 0 };
+    p.grantedUntil = Math.max(p.grantedUntil, p.echoAtMs + ms);
     return { echo: p.echo, ms };
   }
 
@@ -637,25 +710,50 @@ class Core implements MembershipCore {
     if (newCommit > this.commitIndex) {
       this.commitIndex = newCommit;
       this.applyCommitted(nowMs);
+      if (this.role === 'leader') this.broadcastAppends(nowMs); // followers learn the commit index at once
     }
   }
 
   /** Leader: fold suspected members and queued changes into one new view entry (one view change in flight). */
   private proposeViewChange(nowMs: number): void {
-    if (this.role !== 'leader' || this.logView === null) return;
+    if (this.role !== 'leader' || this.logView === null || this.reform !== null) return;
     if (this.logViewIndex > this.commitIndex) return;
     const view = this.logView;
-    const changes: Change[] = [];
+    const failed: Change[] = [];
     for (const m of view.members) {
       if (m.nodeid === this.me) continue;
       const p = this.peers.get(m.nodeid);
       const lastReply = p !== undefined && p.inc === m.incarnation ? p.lastReplyMs : Number.NEGATIVE_INFINITY;
       const granted = p !== undefined && p.inc === m.incarnation ? p.grantedUntil : Number.NEGATIVE_INFINITY;
-      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted) changes.push({ op: 'remove', nodeid: m.nodeid, reason: 'failed' });
+      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) failed.push({ op: 'remove', nodeid: m.nodeid, reason: 'failed' });
     }
-    changes.push(...this.changes);
-    if (changes.length === 0) return;
-    this.changes = [];
+    // A killed node may still hold a lease (the kill message can be lost): remove it once that ran out.
+    const queued: Change[] = [];
+    const later: Change[] = [];
+    for (const c of this.changes) {
+      const p = c.op === 'remove' && c.reason === 'killed' && c.nodeid !== this.me ? this.peers.get(c.nodeid) : undefined;
+      if (p !== undefined && nowMs < p.grantedUntil + this.graceMs) later.push(c);
+      else queued.push(c);
+    }
+    if (failed.length + queued.length === 0) return;
+    // Never write a view whose members cannot reach its quorum: it could never commit, and as the
+    // latest view in the log it would block every election (e.g. a leader cut off with a minority).
+    let body = this.buildView(view, [...failed, ...queued]);
+    if (!this.reachable(body)) body = this.buildView(view, queued);
+    if (body === null || !this.reachable(body)) return; // keep the queued changes for later
+    this.changes = later;
+    this.appendEntry(body);
+    for (const m of body.members) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
+    this.broadcastAppends(nowMs);
+  }
+
+  private reachable(body: ViewBody | null): boolean {
+    return body !== null && body.members.reduce((a, m) => a + m.votes, 0) + this.qdiskVotesNow() >= body.quorum;
+  }
+
+  /** The view after `changes` (null when nothing would change). */
+  private buildView(view: ViewBody, changes: readonly Change[]): ViewBody | null {
+    if (changes.length === 0) return null;
     const members = new Map(view.members.map((m) => [m.nodeid, { ...m }]));
     const left: { nodeid: NodeId; incarnation: number; reason: LeaveReason }[] = [];
     const origins: RequestOrigin[] = [];
@@ -710,11 +808,10 @@ class Core implements MembershipCore {
     const body: ViewBody = { k: 'view', history: view.history, generation: view.generation + (changed ? GENERATION_STEP : 0), members: list, quorum,
       left, origins };
     if (!changed && origins.length === 0 && quorum === view.quorum &&
-        list.every((m, i) => m.votes === view.members[i]!.votes && m.expectedVotes === view.members[i]!.expectedVotes)) return;
-    this.appendEntry(body);
-    for (const m of list) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
-    this.broadcastAppends(nowMs);
+        list.every((m, i) => m.votes === view.members[i]!.votes && m.expectedVotes === view.members[i]!.expectedVotes)) return null;
+    return body;
   }
+
 
   // ------------------------------------------------------------------ applying committed entries
 
@@ -856,6 +953,14 @@ class Core implements MembershipCore {
     this.send(from, { t: 'kill', inc: this.inc, victimInc: inc, reason: 'rejoin' });
   }
 
+  /** A member (this incarnation) of the latest view in the log or of the committed view. */
+  private knownMember(n: NodeId, inc: number): ViewMember | undefined {
+    const m = memberOf(this.logView, n);
+    if (m !== undefined && m.incarnation === inc) return m;
+    const a = memberOf(this.appliedView, n);
+    return a !== undefined && a.incarnation === inc ? a : undefined;
+  }
+
   private isViewMember(from: NodeId, inc: number): boolean {
     return isMember(this.logView, from, inc);
   }
@@ -863,7 +968,7 @@ class Core implements MembershipCore {
   private onVote(from: NodeId, msg: Extract<Message, { t: 'vote' }>, nowMs: number): void {
     const empty = this.lastIndex() === 0;
     if (!empty) {
-      if (!this.isViewMember(from, msg.inc)) {
+      if (this.knownMember(from, msg.inc) === undefined) {
         if (msg.fresh) {
           if (this.role === 'leader') this.send(from, { t: 'beacon', inc: this.inc, term: this.term, generation: this.appliedView?.generation ?? 0 });
           return;
@@ -871,8 +976,6 @@ class Core implements MembershipCore {
         this.strangerWithState(from, msg.inc, nowMs);
         return;
       }
-    } else if (!msg.fresh) {
-      return; // an empty node only takes part in forming a new cluster
     }
     if (this.isLeaderLike() && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
@@ -880,7 +983,7 @@ class Core implements MembershipCore {
       this.startElection(nowMs, true);
       return;
     }
-    if (nowMs < this.startedMs + this.tokenMs) return;
+    if (nowMs < this.startedMs + this.tokenMs + this.graceMs) return;
     const promised = nowMs < this.promiseUntil && !(this.promiseTo === from && this.promiseToInc === msg.inc);
     if (promised) return;
     if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
@@ -891,12 +994,15 @@ class Core implements MembershipCore {
     if (grant) {
       this.votedFor = from;
       this.nextElectionMs = nowMs + this.roundMs;
+    } else if (!upToDate && this.role === 'follower') {
+      // Our log is better than this candidate's: it cannot win with us, so we stand ourselves.
+      this.eager = true;
     }
-    this.send(from, { t: 'voteResp', inc: this.inc, term: this.term, granted: grant });
+    this.send(from, { t: 'voteResp', inc: this.inc, term: this.term, granted: grant, fresh: empty, better: !upToDate });
   }
 
   private onVoteResp(from: NodeId, msg: Extract<Message, { t: 'voteResp' }>, nowMs: number): void {
-    const acceptable = this.formation || this.isViewMember(from, msg.inc);
+    const acceptable = this.formation || msg.fresh || this.isViewMember(from, msg.inc);
     if (!acceptable) {
       this.dropped++;
       return;
@@ -910,8 +1016,15 @@ class Core implements MembershipCore {
       }
       return;
     }
+    if (this.role === 'candidate' && msg.term === this.term && msg.better && !this.reelect) {
+      // A member has a better log than ours: let it win; back off.
+      this.role = 'follower';
+      this.peers.clear();
+      this.nextElectionMs = nowMs + this.roundMs + this.jitter(this.term + 7) * 4;
+      return;
+    }
     if (this.role !== 'candidate' || msg.term !== this.term || !msg.granted) return;
-    this.granted.set(from, msg.inc);
+    this.granted.set(from, { inc: msg.inc, fresh: msg.fresh });
     this.checkElectionWon(nowMs);
   }
 
@@ -1080,7 +1193,11 @@ class Core implements MembershipCore {
       p.matchIndex = Math.max(p.matchIndex, msg.matchIndex);
       p.nextIndex = Math.max(p.nextIndex, p.matchIndex + 1);
       this.advanceCommit(nowMs);
-      if (this.role === 'leader' && p.nextIndex <= this.lastIndex()) this.sendAppend(from, p, nowMs);
+      const shortLease = p.grantedUntil - nowMs < this.tokenMs / 2 && this.leaseUntil() > nowMs &&
+        (p.grantedUntil <= nowMs || nowMs - p.lastSentMs >= this.heartbeatMs / 4);
+      if (this.role === 'leader' && (p.nextIndex <= this.lastIndex() || shortLease)) {
+        this.sendAppend(from, p, nowMs); // catch up, or refresh a short lease (just after an election)
+      }
     } else {
       p.nextIndex = Math.max(1, Math.min(p.nextIndex - 1, msg.matchIndex + 1));
       if (p.nextIndex <= p.matchIndex) p.nextIndex = p.matchIndex + 1;
@@ -1107,7 +1224,15 @@ class Core implements MembershipCore {
     const p = this.peerFor(from, inc, nowMs);
     p.lastReplyMs = nowMs;
     p.ackedTs = Math.max(p.ackedTs, Math.min(tsEcho, nowMs));
-    p.echo = p.echo === null ? echo : Math.max(p.echo, echo);
+    if (p.echo === null || echo > p.echo) {
+      p.echo = echo;
+      p.echoAtMs = nowMs;
+    }
+    if (!this.hadLease && this.leaseUntil() > nowMs) {
+      // Our lease just became valid (after an election): hand out follower leases at once.
+      this.hadLease = true;
+      this.broadcastAppends(nowMs);
+    }
     return p;
   }
 
@@ -1319,7 +1444,11 @@ class Core implements MembershipCore {
       case 'kill': {
         const m = memberOf(view, command.nodeid);
         if (m === undefined) return `node ${command.nodeid} is not a cluster member`;
-        if (m.nodeid !== this.me) this.send(m.nodeid, { t: 'kill', inc: this.inc, victimInc: m.incarnation, reason: 'killed' });
+        if (m.nodeid !== this.me) {
+          this.send(m.nodeid, { t: 'kill', inc: this.inc, victimInc: m.incarnation, reason: 'killed' });
+          const p = this.peers.get(m.nodeid);
+          if (p !== undefined && p.inc === m.incarnation) p.revoked = true;
+        }
         this.changes.push({ op: 'remove', nodeid: m.nodeid, reason: 'killed', origin });
         break;
       }

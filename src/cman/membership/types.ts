@@ -257,7 +257,9 @@ export interface SnapshotMeta {
 
 export type Message =
   | { readonly t: 'vote'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly fresh: boolean }
-  | { readonly t: 'voteResp'; readonly inc: number; readonly term: number; readonly granted: boolean }
+  /** `fresh`: the voter has no log (a new or restarted node); `better`: the voter's log is more up to date than the candidate's. */
+  | { readonly t: 'voteResp'; readonly inc: number; readonly term: number; readonly granted: boolean; readonly fresh: boolean;
+      readonly better: boolean }
   | { readonly t: 'append'; readonly inc: number; readonly term: number; readonly prevIndex: number; readonly prevTerm: number;
       readonly entries: readonly LogEntry[]; readonly commit: number;
       /** Leader's clock at sending (echoed in the reply; the leader's quorum lease counts from it). */

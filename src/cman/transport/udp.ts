@@ -26,6 +26,9 @@ export interface UdpTransportOptions {
   readonly incarnation: number;
 }
 
+/** Requested socket receive buffer. */
+export const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export type FrameHandler = (header: FrameHeader, payload: Buffer) => void;
 
 export class UdpTransport {
@@ -64,6 +67,9 @@ export class UdpTransport {
       this.socket.once('error', onError);
       this.socket.bind({ address: this.opts.bindAddress, port: this.opts.port, exclusive: true }, () => {
         this.socket.off('error', onError);
+        // Room for bursts (a view change answered by every node at once); the kernel caps it
+        // at net.core.rmem_max.
+        try { this.socket.setRecvBufferSize(RECV_BUFFER_BYTES); } catch { /* keep the default */ }
         resolve();
       });
     });
