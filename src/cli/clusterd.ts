@@ -6,6 +6,7 @@ import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
+import { CONGA_USAGE, defaultCongaArgs, parseCongaArg, startConga, type CongaArgs, type CongaHandle } from '../conga/index.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
 
@@ -16,16 +17,16 @@ Runs this node's cluster daemon in the foreground.
                       needed when several nodes run on one machine as 127.0.0.N)
   --run-dir DIR       where the control socket lives (default $CLUSTER_RUN_DIR or /var/run/cluster)
   --log-level LEVEL   error|warn|notice|info|debug (default $CLUSTER_LOG_LEVEL or notice)
-  -h, --help          this help
+${CONGA_USAGE}  -h, --help          this help
 
 Signals: SIGTERM/SIGINT leave the cluster cleanly (like cman_tool leave), then exit 0.
 `;
 
-interface Args { conf: string; node: string | undefined; runDir: string | undefined; level: LogLevel }
+interface Args { conf: string; node: string | undefined; runDir: string | undefined; level: LogLevel; conga: CongaArgs }
 
 function parse(argv: string[]): Args | number {
   const a: Args = { conf: '/etc/cluster/cluster.conf', node: undefined, runDir: undefined,
-    level: (process.env['CLUSTER_LOG_LEVEL'] as LogLevel | undefined) ?? 'notice' };
+    level: (process.env['CLUSTER_LOG_LEVEL'] as LogLevel | undefined) ?? 'notice', conga: defaultCongaArgs() };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const val = (): string => {
@@ -39,7 +40,12 @@ function parse(argv: string[]): Args | number {
       case '--run-dir': a.runDir = val(); break;
       case '--log-level': a.level = val() as LogLevel; break;
       case '-h': case '--help': process.stdout.write(USAGE); return 0;
-      default: process.stderr.write(`clusterd: unknown option ${k}\n${USAGE}`); return 1;
+      default: {
+        let last: number;
+        try { last = parseCongaArg(argv, i, a.conga); } catch (err) { process.stderr.write(`clusterd: ${(err as Error).message}\n`); return 1; }
+        if (last < 0) { process.stderr.write(`clusterd: unknown option ${k}\n${USAGE}`); return 1; }
+        i = last;
+      }
     }
   }
   return a;
@@ -78,12 +84,13 @@ async function main(): Promise<void> {
   const runDir = resolveRunDir(args.runDir);
   const api = new ApiServer(runDir, CMAN_VERSION);
   let exiting = false;
+  let conga: CongaHandle | undefined;
   const cman = new CmanDaemon({
     config, node, addresses, keys: keys.keys, encrypt: config.totem.secauth, api,
     onExit: (code) => {
       if (exiting) return;
       exiting = true;
-      void api.close().finally(() => {
+      void (conga?.close() ?? Promise.resolve()).catch(() => undefined).then(() => api.close()).finally(() => {
         clearInterval(watchdog);
         process.exitCode = code;
         // Give winston a moment to flush; nothing else is left running.
@@ -105,6 +112,12 @@ async function main(): Promise<void> {
     await api.close();
     process.exitCode = 1;
     return;
+  }
+  try {
+    conga = await startConga({ args: args.conga, runDir, runDirExplicit: args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined,
+      nodeName: node.name, nodeAddress: addresses.get(node.nodeid)!, config: () => config, cman, api });
+  } catch (err) {
+    log.error(`conga (web page) not started: ${(err as Error).message}`);
   }
   log.notice(`clusterd ${process.pid} running; key from ${keys.origin} (fingerprint ${keyFingerprint(keys.keys)}), ` +
     `${config.totem.secauth ? 'AES-256-GCM + ' : ''}HMAC-SHA-256; socket ${runDir}`);

@@ -5,7 +5,7 @@ import { Scenario, explainService, policyConfigFromCluster, type SimAction, type
 import type { DaemonLink } from './link.js';
 import type { ClusterSnapshot } from './model.js';
 import type { SnapshotSource } from './snapshot.js';
-import { rgFence, rgPropagate, rgServiceRequest, rgCanPropagate } from './rg.js';
+import { rgFence, rgServiceRequest } from './rg.js';
 
 export class ActionError extends Error {
   constructor(readonly status: number, message: string, readonly code = '') { super(message); }
@@ -64,15 +64,14 @@ function replay(config: ClusterConfig, snap: ClusterSnapshot): { sc: Scenario; c
 export class CongaActions {
   constructor(private readonly link: DaemonLink, private readonly snapshots: SnapshotSource, private readonly config: () => ClusterConfig) {}
 
-  canPropagate(): boolean { return rgCanPropagate(this.link); }
-
   async explain(id: string): Promise<{ why: string[]; restarts: number | null }> {
     const snap = await this.snapshots.fresh();
-    const { sc } = replay(this.config(), snap);
+    if (snap.services === null) return { why: ['No service manager runs in this daemon: there is no live state to explain.'], restarts: null };
+    const { sc, caveat } = replay(this.config(), snap);
     if (!sc.engine.hasService(id)) return { why: [], restarts: null };
-    const live = snap.services?.find((s) => s.id === id);
+    const live = snap.services.find((s) => s.id === id);
     const why = explainService(sc.engine, id);
-    if (snap.services === null) why.unshift('(No service manager in this daemon yet: this is the policy core\'s answer for the current members, not a live state.)');
+    if (caveat !== null) why.push(`(${caveat})`);
     return { why, restarts: live?.restarts ?? null };
   }
 
@@ -104,5 +103,4 @@ export class CongaActions {
 
   fence(node: string): Promise<unknown> { return rgFence(this.link, node); }
 
-  propagate(text: string, dryRun: boolean): Promise<unknown> { return rgPropagate(this.link, text, dryRun); }
 }

@@ -288,22 +288,14 @@ export class CongaServer {
       }, 'fence'),
       r('GET', /^\/api\/config$/, 'viewer', async () => {
         const c = this.opts.config();
-        return { version: c.configVersion, file: c.file, text: c.text, propagate: this.actions.canPropagate() };
+        return { version: c.configVersion, file: c.file, text: c.text, propagate: false };
       }),
       r('POST', /^\/api\/config\/validate$/, 'viewer', async (ctx) => {
         const text = str(ctx, 'text');
         if (text === undefined) throw new HttpError(400, 'text missing');
         return validateAgainst(this.opts.config(), text);
       }),
-      r('POST', /^\/api\/config\/propagate$/, 'admin', async (ctx) => {
-        const text = str(ctx, 'text');
-        if (text === undefined) throw new HttpError(400, 'text missing');
-        const v = validateAgainst(this.opts.config(), text);
-        ctx.audit = { target: 'cluster.conf', params: { version: v.version, dryRun: ctx.body['dryRun'] === true } };
-        if (!v.valid) throw new HttpError(400, `the configuration is not valid: ${v.problems.filter((p) => p.severity === 'error').map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
-        if (v.versionProblem !== null) throw new HttpError(400, v.versionProblem);
-        return this.actions.propagate(text, ctx.body['dryRun'] === true);
-      }, 'config'),
+      // POST /api/config/propagate joins when the daemon can propagate (issue 8: cman_tool version -r).
       r('GET', /^\/api\/users$/, 'admin', async () => ({
         users: [...this.opts.users.all().values()].map((u) => ({ name: u.name, role: u.role, changedMs: u.changedMs })),
       })),
