@@ -80,11 +80,12 @@ button:disabled { opacity:.5; cursor:not-allowed; }
 .error { color:var(--bad); } .muted { color:var(--mut); }
 .grid { display:grid; grid-template-columns: 1fr 1fr; gap:16px; }
 @media (max-width:800px) { .grid { grid-template-columns:1fr; } }
-pre, textarea, .code { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+pre, textarea, .code, .gutter { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
 .editor { display:flex; border:1px solid var(--line); border-radius:4px; background:#fff; height:420px; overflow:auto; }
-.gutter { padding:6px 4px; text-align:right; color:#999; background:#f2f3f5; user-select:none; min-width:3.2em; white-space:pre; }
+.gutter { padding:6px 4px; line-height:1.4; text-align:right; color:#999; background:#f2f3f5; user-select:none; min-width:3.2em; white-space:pre; }
 .gutter .bad { color:#fff; background:var(--bad); }
-textarea { flex:1; border:0; padding:6px; resize:none; outline:none; white-space:pre; overflow:hidden; min-height:100%; }
+textarea { flex:1; border:0; padding:6px; resize:none; outline:none; white-space:pre; overflow-x:auto; overflow-y:hidden; min-height:100%; line-height:1.4; }
+.gutter div { height:1.4em; }
 .problems li { margin:2px 0; }
 .tree div { padding:1px 0; } .tree .t { font-weight:600; }
 .actions button { margin:1px 2px; }

@@ -357,7 +357,7 @@ async function renderConfig(): Promise<void> {
   const paintGutter = (bad: Set<number>) => {
     const n = ta.value.split('\n').length;
     gutter.replaceChildren(...Array.from({ length: n }, (_, i) => h('div', { class: bad.has(i + 1) ? 'bad' : '', 'data-line': String(i + 1) }, String(i + 1))));
-    ta.style.height = `${n * 1.4 + 1}em`;
+    ta.style.height = `calc(${n * 1.4}em + 12px + 16px)`;
   };
   const validate = async () => {
     const mine = ++seq;
@@ -372,7 +372,7 @@ async function renderConfig(): Promise<void> {
       h('p', { id: 'validity', class: v.valid ? 'online' : 'error' }, v.valid ? `Valid (config_version ${v.version ?? '?'})` : 'Not valid'),
       v.problems.length > 0 ? h('ul', { class: 'problems', id: 'problems' }, ...v.problems.map((p) =>
         h('li', { class: p.severity === 'error' ? 'error' : 'muted', 'data-line': String(p.line) }, `line ${p.line}: ${p.severity}: ${p.message}`, h('span', { class: 'muted' }, p.where !== '' ? ` (${p.where})` : '')))) : null,
-      v.versionProblem !== null ? h('p', { class: 'error' }, v.versionProblem) : null,
+      v.versionProblem !== null && v.changes.length > 0 ? h('p', { class: 'error', id: 'version-problem' }, v.versionProblem) : null,
       v.valid ? h('div', { id: 'diff' }, h('h3', {}, 'Difference from the running version'),
         v.changes.length === 0 ? h('p', { class: 'muted' }, 'No change.') : h('ul', {}, ...v.changes.map((x) => h('li', {}, x)))) : null,
       !c.propagate ? h('p', { class: 'muted' }, 'This daemon cannot propagate a configuration yet: validation and diff only.') : null);
