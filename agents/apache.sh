@@ -7,6 +7,7 @@ AGENT_TYPE=apache
 meta_data() {
 	meta_start apache "Apache HTTP server instance."
 	meta_param name PU "" "" "Name."
+	meta_param httpd - "" "" "Path to the httpd binary (default: httpd or apache2 from PATH)."
 	meta_param server_root - "/etc/httpd" "" "ServerRoot."
 	meta_param config_file - "conf/httpd.conf" "" "Configuration file (relative to server_root or absolute)."
 	meta_param httpd_options - "" "" "Extra httpd options."
@@ -18,6 +19,7 @@ meta_data() {
 
 httpd_bin() {
 	local b
+	if [ -n "$OCF_RESKEY_httpd" ]; then [ -x "$OCF_RESKEY_httpd" ] && { echo "$OCF_RESKEY_httpd"; return 0; }; return 1; fi
 	for b in httpd apache2; do command -v $b >/dev/null 2>&1 && { command -v $b; return 0; }; done
 	for b in /usr/sbin/httpd /usr/sbin/apache2; do [ -x $b ] && { echo $b; return 0; }; done
 	return 1

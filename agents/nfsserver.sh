@@ -11,7 +11,7 @@ meta_data() {
 	meta_param nfspath - ".clumanager/nfs" "" "Directory (relative to path) for the NFS state."
 	meta_param statdport - "" "" "Port for rpc.statd."
 	meta_actions start:5 stop:5 recover:5 status:5:30s:0 meta-data:5 validate-all:30
-	meta_special "" "child nfsclient 1 2" "child ip 2 1" "forbid nfsexport" "forbid nfsserver"
+	meta_special "maxinstances=1" "child nfsclient 1 2" "child ip 2 1" "forbid nfsexport" "forbid nfsserver"
 	meta_end
 }
 

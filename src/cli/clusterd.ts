@@ -6,6 +6,7 @@ import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
+import { startClusterModules } from '../rgmanager/daemon/modules.js';
 import { CONGA_USAGE, defaultCongaArgs, parseCongaArg, startConga, type CongaArgs, type CongaHandle } from '../conga/index.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const modules = startClusterModules(config, node, cman, api); // fenced + rgmanager
   try {
     conga = await startConga({ args: args.conga, runDir, runDirExplicit: args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined,
       nodeName: node.name, nodeAddress: addresses.get(node.nodeid)!, config: () => config, cman, api });
@@ -130,8 +132,8 @@ async function main(): Promise<void> {
   }, 30_000);
   watchdog.unref();
   const onSignal = (sig: string) => {
-    log.notice(`${sig} received: leaving the cluster`);
-    void cman.leave(false);
+    log.notice(`${sig} received: stopping local services, then leaving the cluster`);
+    void modules.shutdown().finally(() => cman.leave(false));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -8,8 +8,8 @@ import { existsSync, statSync } from 'node:fs';
 import { agentDirs, builtinAgentDir, loadResourceRules } from '../rgmanager/rules.js';
 import type { RuleSet } from '../rgmanager/rules.js';
 import { loadForest } from '../rgmanager/load.js';
-import { formatTreeProblem, operationOrder, resolvedAttrs } from '../rgmanager/tree.js';
-import type { InheritanceMode, ResourceForest, TreeNode, TreeOp } from '../rgmanager/tree.js';
+import { findRoot, formatTreeProblem, operationOrder, resolvedAttrs } from '../rgmanager/tree.js';
+import type { InheritanceMode, ResourceForest, TreeNode, TreeOp, TreeProblem } from '../rgmanager/tree.js';
 import { formatTestDump } from '../rgmanager/format.js';
 import { diffForests, formatDelta } from '../rgmanager/delta.js';
 import { Executor, ocfText } from '../rgmanager/executor.js';
@@ -63,7 +63,7 @@ function parseArgs(argv: string[]): Args | string {
   return a;
 }
 
-function printProblems(problems: readonly { severity: string }[] & readonly Parameters<typeof formatTreeProblem>[0][]): boolean {
+function printProblems(problems: readonly TreeProblem[]): boolean {
   let errors = false;
   for (const p of problems) {
     process.stderr.write(`${p.severity === 'error' ? 'Error' : 'Warning'}: ${formatTreeProblem(p)}\n`);
@@ -85,11 +85,6 @@ async function forestOf(file: string, rules: RuleSet, args: Args): Promise<{ for
   const errors = printProblems(problems);
   if (forest === undefined) return undefined;
   return { forest, errors };
-}
-
-function findTree(forest: ResourceForest, type: string, name: string): TreeNode | undefined {
-  return forest.roots.find((r) => r.resource.type.toLowerCase() === type.toLowerCase() && r.resource.primaryValue === name)
-    ?? forest.roots.find((r) => r.resource.primaryValue === name && type === '');
 }
 
 const verbs: Record<TreeOp, [string, string, string]> = {
@@ -180,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   for (const w of forest.buildWarnings) process.stdout.write(`${w}\n`);
-  const tree = findTree(forest, type!, name!);
+  const tree = findRoot(forest, type!, name!);
   if (tree === undefined) {
     process.stderr.write(`No resource ${name} of type ${type} found\n`);
     return 1;

@@ -4,6 +4,7 @@
 import type { Resource, ResourceForest, TreeNode } from './tree.js';
 import type { NodeFlag, ResourceFlag } from './format.js';
 import { formatForest, formatResourceList } from './format.js';
+import { operationOrder } from './tree.js';
 
 export type ResourceChange = 'same' | 'changed' | 'reconfig-only';
 
@@ -116,4 +117,42 @@ export function formatDelta(d: ForestDelta): string {
     + '=== New Resource List ===\n' + formatResourceList(d.newForest, flags)
     + '=== Old Resource Tree ===\n' + formatForest(d.oldForest, flags)
     + '=== New Resource Tree ===\n' + formatForest(d.newForest, flags);
+}
+
+function isUnder(n: TreeNode, tops: ReadonlySet<TreeNode>): boolean {
+  for (let p = n.parent; p !== undefined; p = p.parent) if (tops.has(p)) return true;
+  return false;
+}
+
+/**
+ * The subtrees to stop for a reconfiguration (rgmanager's condstop), in each old tree's stop
+ * order; a flagged node's descendants are covered by stopping it.
+ */
+export function condStopOrder(d: ForestDelta): TreeNode[] {
+  const tops = new Set(d.stopNodes);
+  const out: TreeNode[] = [];
+  for (const root of d.oldForest.roots) {
+    for (const n of operationOrder(root, 'stop')) if (tops.has(n) && !isUnder(n, tops)) out.push(n);
+  }
+  return out;
+}
+
+/** The subtrees to start afterwards (condstart), in each new tree's start order. */
+export function condStartOrder(d: ForestDelta): TreeNode[] {
+  const tops = new Set(d.startNodes);
+  const out: TreeNode[] = [];
+  for (const root of d.newForest.roots) {
+    for (const n of operationOrder(root, 'start')) if (tops.has(n) && !isUnder(n, tops)) out.push(n);
+  }
+  return out;
+}
+
+/** New tree nodes whose resource changed only in reconfig= parameters (run the `reconfig` op). */
+export function reconfigNodes(d: ForestDelta): TreeNode[] {
+  const set = new Set(d.reconfigResources);
+  const out: TreeNode[] = [];
+  for (const root of d.newForest.roots) {
+    for (const n of operationOrder(root, 'start')) if (set.has(n.resource)) out.push(n);
+  }
+  return out;
 }

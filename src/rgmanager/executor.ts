@@ -6,6 +6,8 @@ import type { ActionRule } from './rules.js';
 import type { InheritanceMode, TreeNode } from './tree.js';
 import { childOrder, resolvedAttrs } from './tree.js';
 import { getLogger, type Logger } from '../log/index.js';
+import type { ForestDelta } from './delta.js';
+import { condStartOrder, condStopOrder, reconfigNodes } from './delta.js';
 
 export const OCF_SUCCESS = 0;
 export const OCF_ERR_GENERIC = 1;
@@ -15,6 +17,9 @@ export const OCF_ERR_PERM = 4;
 export const OCF_ERR_INSTALLED = 5;
 export const OCF_ERR_CONFIGURED = 6;
 export const OCF_NOT_RUNNING = 7;
+
+/** How long output may still arrive after an agent exited (pipes held open by its daemons). */
+const PIPE_DRAIN_MS = 250;
 
 const ocfTexts = ['success', 'generic error', 'invalid argument(s)', 'function not implemented', 'insufficient privileges',
   'program not installed', 'program not configured', 'not running'];
@@ -256,8 +261,15 @@ export class Executor {
       };
       child.on('error', (e) => finish(OCF_ERR_GENERIC, `cannot run ${file}: ${e.message}`));
       child.on('exit', (code, signal) => {
-        // Give the pipes a moment to deliver what was written before exit.
-        setImmediate(() => finish(code ?? OCF_ERR_GENERIC, code === null && !timedOut ? `killed by ${signal ?? 'signal'}` : undefined));
+        const rc = code ?? OCF_ERR_GENERIC;
+        const err = code === null && !timedOut ? `killed by ${signal ?? 'signal'}` : undefined;
+        // Normally the pipes close right after exit and deliver the last output; a daemon the
+        // agent started may hold them open, so wait for that at most PIPE_DRAIN_MS.
+        const drain = setTimeout(() => finish(rc, err), PIPE_DRAIN_MS);
+        child.on('close', () => {
+          clearTimeout(drain);
+          finish(rc, err);
+        });
       });
     });
   }
@@ -437,6 +449,53 @@ export class Executor {
   /** True when a non-critical subtree was left stopped (the service is PARTIAL). */
   isDisabled(node: TreeNode): boolean {
     return this.disabled.has(node.path);
+  }
+
+  /**
+   * Online reconfiguration of the trees this node runs (rgmanager's do_condstops/condstarts):
+   * stop the NEEDSTOP subtrees of the old trees, run `reconfig` on resources whose only changes
+   * are reconfig= parameters, start the NEEDSTART subtrees of the new trees. `running` limits it
+   * to the roots (by id, e.g. `service:web`) that are started here.
+   */
+  async applyDelta(d: ForestDelta, running: ReadonlySet<string>): Promise<TreeOpResult> {
+    const rootId = (n: TreeNode): string => {
+      let r = n;
+      while (r.parent !== undefined) r = r.parent;
+      return r.resource.id;
+    };
+    const runs: { node: TreeNode; op: AgentOp; result: AgentRunResult }[] = [];
+    const failed: TreeNode[] = [];
+    const partial: TreeNode[] = [];
+    let ok = true;
+    for (const n of condStopOrder(d)) {
+      if (!running.has(rootId(n))) continue;
+      // Migratory roots (vm: destroy_on_delete=0) removed from the config keep running.
+      if (n.parent === undefined && !n.resource.rule.destroyOnDelete && !d.newForest.roots.some((r) => r.resource.id === n.resource.id)) continue;
+      const r = await this.stop(n);
+      runs.push(...r.runs);
+      failed.push(...r.failed);
+      ok &&= r.ok;
+    }
+    for (const n of reconfigNodes(d)) {
+      if (!running.has(rootId(n))) continue;
+      const result = await this.runAgent(n, 'reconfig');
+      runs.push({ node: n, op: 'reconfig', result });
+      if (!result.ok) {
+        failed.push(n);
+        ok = false;
+      }
+    }
+    for (const n of condStartOrder(d)) {
+      // Only trees running here; a root that is new to the config is the service manager's
+      // (placement), a changed root that ran here is started again.
+      if (!running.has(rootId(n))) continue;
+      const r = await this.start(n);
+      runs.push(...r.runs);
+      failed.push(...r.failed);
+      partial.push(...r.partial);
+      ok &&= r.ok;
+    }
+    return { ok, failed, partial, runs };
   }
 
   /** Inline recovery of an independent subtree: stop it, then start it. */

@@ -7,6 +7,7 @@ import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
+import type { ResourceTypeInfo } from '../config/types.js';
 
 export interface ParamRule {
   readonly name: string;
@@ -472,14 +473,9 @@ export async function loadResourceRules(dirs: readonly string[], opts: LoadRules
   return { rules: new RuleSet(chosen.values()), problems };
 }
 
-/** The action rule used for an operation, honouring rgmanager's status/monitor equivalence. */
-export function findAction(actions: readonly ActionRule[], op: string): ActionRule | undefined {
-  return actions.find((a) => a.name === op);
-}
-
 /** What the config validator needs to know about the loaded types (its schema grows with them). */
-export function resourceTypeInfo(rules: RuleSet): Map<string, { readonly parameters: readonly { name: string; required: boolean; primary: boolean; unique: boolean }[] }> {
-  const m = new Map<string, { readonly parameters: readonly { name: string; required: boolean; primary: boolean; unique: boolean }[] }>();
+export function resourceTypeInfo(rules: RuleSet): Map<string, ResourceTypeInfo> {
+  const m = new Map<string, ResourceTypeInfo>();
   for (const r of rules.sorted) {
     m.set(r.type, { parameters: r.params.map((p) => ({ name: p.name, required: p.required, primary: p.primary, unique: p.unique })) });
   }

@@ -607,7 +607,7 @@ export function operationOrder(root: TreeNode, op: TreeOp): TreeNode[] {
   return out;
 }
 
-/** Find a root by `type:name`, `name` (service first) or type + name. */
+/** The root (service, vm, ...) of that type whose primary value is `name`. */
 export function findRoot(forest: ResourceForest, type: string, name: string): TreeNode | undefined {
   return forest.roots.find((r) => lower(r.resource.type) === lower(type) && r.resource.primaryValue === name);
 }

@@ -61,6 +61,8 @@ function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
 /** Bound a device call; `ms` 0 = unbounded (disable_timeout). */
 async function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   if (ms <= 0) return p;
+  // the late outcome of a call we stopped waiting for must not become an unhandled rejection
+  p.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new FenceError('timeout', `${what} took longer than ${ms} ms`)), ms);
@@ -89,7 +91,14 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
   const plugs = def.hasPlugs ? options.plugs : [''];
   const callMs = (options.ms('login_timeout') + options.ms('shell_timeout')) > 0
     ? options.ms('login_timeout') + options.ms('shell_timeout') + 2000 : 0;
-  const driver: FenceDriver = def.createDriver(options, log);
+  let driverOrUndefined: FenceDriver | undefined;
+  try {
+    driverOrUndefined = def.createDriver(options, log);
+  } catch (err) {
+    const text = err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
+    return done(1, {}, [text]);
+  }
+  const driver: FenceDriver = driverOrUndefined;
   let offConfirmedMs: number | undefined;
   const confirmOff = () => {
     if (offConfirmedMs !== undefined) return;

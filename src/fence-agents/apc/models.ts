@@ -35,10 +35,10 @@ export const apcModels: Readonly<Record<ApcModelKey, ApcModel>> = {
     controlOid: `${apc}.12.3.3.1.1.4`, namesOid: `${apc}.4.4.2.1.4`, stateOn: 1, stateOff: 2, turnOn: 1, turnOff: 2, hasSwitch: false },
   ms: { key: 'ms', label: 'APC Master Switch (fallback)', statusOid: `${apc}.4.4.2.1.3`, controlOid: `${apc}.4.4.2.1.3`,
     namesOid: `${apc}.4.4.2.1.4`, stateOn: 1, stateOff: 2, turnOn: 1, turnOff: 2, hasSwitch: false },
-  tripplite: { key: 'tripplite', label: 'Tripplite PDU', statusOid: '1.3.6.1.4.1.850.10.2.3.5.1.2.1',
+  tripplite: { key: 'tripplite', label: 'Tripplite', statusOid: '1.3.6.1.4.1.850.10.2.3.5.1.2.1',
     controlOid: '1.3.6.1.4.1.850.10.2.3.5.1.4.1', namesOid: '1.3.6.1.4.1.850.10.2.3.5.1.5',
     stateOn: 2, stateOff: 1, turnOn: 2, turnOff: 1, hasSwitch: false },
-  'tripplite-lx': { key: 'tripplite-lx', label: 'TrippliteLX PDU', statusOid: '1.3.6.1.4.1.850.1.1.3.2.3.3.1.1.4.1',
+  'tripplite-lx': { key: 'tripplite-lx', label: 'Tripplite LX', statusOid: '1.3.6.1.4.1.850.1.1.3.2.3.3.1.1.4.1',
     controlOid: '1.3.6.1.4.1.850.1.1.3.2.3.3.1.1.6.1', namesOid: '1.3.6.1.4.1.850.1.1.3.2.3.3.1.1.2.1',
     stateOn: 2, stateOff: 1, turnOn: 2, turnOff: 1, hasSwitch: false },
 };
@@ -68,10 +68,14 @@ export function outletIdFromNameOid(model: ApcModel, oid: string): string | unde
   const prefix = `${model.namesOid}.`;
   const clean = oid.replace(/^\./, '');
   if (!clean.startsWith(prefix)) return undefined;
-  const arcs = clean.slice(prefix.length).split('.');
+  // as fence_apc_snmp: the outlet is the last arc (Tripplite names sit at <table>.<device>.<n>),
+  // the switch of a Master Switch+ the third last
+  const arcs = clean.slice(prefix.length).split('.').filter((a) => a !== '');
+  const last = arcs[arcs.length - 1];
+  if (last === undefined || !/^\d+$/.test(last)) return undefined;
   if (model.hasSwitch) {
-    if (arcs.length !== 3) return undefined;
-    return `${arcs[0]}:${arcs[2]}`;
+    const sw = arcs[arcs.length - 3];
+    return sw === undefined ? undefined : `${sw}:${last}`;
   }
-  return arcs.length === 1 ? arcs[0] : undefined;
+  return last;
 }

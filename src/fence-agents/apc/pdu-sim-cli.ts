@@ -8,7 +8,8 @@ Simulated APC switched PDU on SNMP v1/v2c/v3 (npm net-snmp agent), for tests and
   --port N                UDP port (default 1161)
   --outlets N             number of outlets (default 8)
   --names a,b,c           names of the first outlets (default "Outlet <n>")
-  --model M               rpdu (default) | ms | ms6 | msp  (sysObjectID the client sees)
+  --model M               rpdu (default) | ms | ms6 | msp | tripplite | tripplite-lx
+                          (the sysObjectID clients see; every layout is served)
   --ro-community C        read-only community (default public)
   --rw-community C        read-write community (default private; --community is the same)
   --v3-user U             SNMPv3 user (default fence; "" for none)
@@ -45,7 +46,9 @@ function main(): void {
     return x;
   };
   const model = (values.model ?? 'rpdu') as PduModel;
-  if (!['rpdu', 'ms', 'ms6', 'msp'].includes(model)) throw new Error(`--model must be rpdu, ms, ms6 or msp, got '${model}'`);
+  if (!['rpdu', 'ms', 'ms6', 'msp', 'tripplite', 'tripplite-lx'].includes(model)) {
+    throw new Error(`--model must be rpdu, ms, ms6, msp, tripplite or tripplite-lx, got '${model}'`);
+  }
   const split = (list: string[] | undefined) => {
     let all: string | undefined;
     const per: Record<number, string> = {};

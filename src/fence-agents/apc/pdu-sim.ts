@@ -4,6 +4,8 @@
 //   rPDU   status .1.3.6.1.4.1.318.1.1.12.3.5.1.1.{2 name,4 state}.<n>, control .12.3.3.1.1.4.<n>
 //   MS     sPDUOutletCtl .1.3.6.1.4.1.318.1.1.4.4.2.1.3.<n> (get and set), name .4.4.2.1.4.<n>
 //   MSP    status .1.3.6.1.4.1.318.1.1.6.7.1.1.{4 name,5 state}.1.1.<n>, control .6.5.1.1.5.1.1.<n>
+//   Tripplite    .1.3.6.1.4.1.850.10.2.3.5.1.{2 state,4 command,5 name}.1.<n>   (2 on, 1 off)
+//   Tripplite LX .1.3.6.1.4.1.850.1.1.3.2.3.3.1.1.{2 name,4 state,6 command}.1.<n>
 // sysObjectID (model) decides which one a client picks. Each outlet can run a command when it
 // powers off or on (so a simulated node really dies), outlet states persist in a state dir, and
 // a `stuck` file there (or setStuck()) makes commands succeed but change nothing.
@@ -19,13 +21,15 @@ import path from 'node:path';
 // named exports (cjs-module-lexer), which costs ~45 ms of every agent process start.
 const snmp = createRequire(import.meta.url)('net-snmp') as typeof netSnmp;
 
-export type PduModel = 'rpdu' | 'ms' | 'ms6' | 'msp';
+export type PduModel = 'rpdu' | 'ms' | 'ms6' | 'msp' | 'tripplite' | 'tripplite-lx';
 
 export const pduModelSysObjectIds: Readonly<Record<PduModel, string>> = {
   rpdu: '1.3.6.1.4.1.318.1.3.4.5',
   msp: '1.3.6.1.4.1.318.1.3.4.4',
   ms6: '1.3.6.1.4.1.318.1.3.4.6',
   ms: '1.3.6.1.4.1.318.1.3.4.2',
+  tripplite: '1.3.6.1.4.1.850.1',
+  'tripplite-lx': '1.3.6.1.4.1.850.1.1.1',
 };
 
 export interface PduSimOptions {
@@ -77,6 +81,32 @@ const ON = 1;
 const OFF = 2;
 const maxOutlets = 1024;
 
+interface ResponseVarbind { oid: string; type: number; value: unknown; previousOid?: string }
+interface ResponsePdu { errorStatus?: number; errorIndex?: number; varbinds: ResponseVarbind[] }
+type SendResponse = (socket: unknown, rinfo: unknown, request: { version: number }, pdu: ResponsePdu) => void;
+
+/**
+ * SNMPv1 has no exception values (noSuchObject, noSuchInstance, endOfMibView): an agent must answer
+ * a v1 request that hits one with error noSuchName and the index of that varbind (RFC 3584
+ * §4.2.1). net-snmp 3.29's agent sends the v2 exception inside a v1 response, which v1 managers
+ * misread (snmpwalk prints "No more variables left..." as a value). Fix it on this agent instance.
+ */
+function patchV1Exceptions(agent: Agent): void {
+  const target = agent as unknown as { sendResponse: SendResponse };
+  const original = target.sendResponse.bind(agent);
+  target.sendResponse = (socket, rinfo, request, pdu) => {
+    if (request.version === snmp.Version1 && (pdu.errorStatus ?? 0) === 0) {
+      const i = pdu.varbinds.findIndex((vb) => vb.type === 128 || vb.type === 129 || vb.type === 130);
+      if (i >= 0) {
+        pdu.errorStatus = snmp.ErrorStatus['NoSuchName'] ?? 2;
+        pdu.errorIndex = i + 1;
+        pdu.varbinds = pdu.varbinds.map((vb) => ({ oid: vb.previousOid ?? vb.oid, type: snmp.ObjectType['Null'] ?? 5, value: null }));
+      }
+    }
+    original(socket, rinfo, request, pdu);
+  };
+}
+
 export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
   const address = opts.address ?? '127.0.0.1';
   const n = opts.outlets ?? 8;
@@ -117,6 +147,7 @@ export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
   }, (err) => {
     if (err !== null) { agentError = err; log(`agent error: ${err.message}`); onAgentError(err); }
   });
+  patchV1Exceptions(agent);
   const authorizer = agent.getAuthorizer();
   const acm = authorizer.getAccessControlModel();
   const ro = opts.roCommunity ?? 'public';
@@ -167,6 +198,11 @@ export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
     mib.setTableSingleCell('sPDUOutletCtl', 3, [i], s);
     mib.setTableSingleCell('mspStatus', 5, [1, 1, i], s);
     mib.setTableSingleCell('mspControl', 5, [1, 1, i], s === ON ? 1 : 3);
+    const t = s === ON ? 2 : 1;
+    mib.setTableSingleCell('tripplite', 2, [1, i], t);
+    mib.setTableSingleCell('tripplite', 4, [1, i], t);
+    mib.setTableSingleCell('trippliteLx', 4, [1, i], t);
+    mib.setTableSingleCell('trippliteLx', 6, [1, i], t);
   };
   const persist = (i: number) => {
     if (opts.stateDir === undefined) return;
@@ -245,6 +281,20 @@ export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
     tableColumns: mspCols(RW), tableIndex: mspIndex,
     handler: commandHandler(lastArc, (v) => ({ 1: 'on', 2: 'on', 3: 'off', 4: 'reboot', 5: 'reboot', 6: 'off', 7: 'none', 8: 'none' } as const)[v]) });
 
+  // Tripplite: index <device 1>.<outlet>; values 2 on, 1 off
+  const tIndex = [{ columnName: 'device' }, { columnName: 'outlet' }];
+  const tripDecode = (v: number) => ({ 1: 'off', 2: 'on', 3: 'reboot' } as const)[v];
+  mib.registerProvider({ name: 'tripplite', type: snmp.MibProviderType.Table, oid: '1.3.6.1.4.1.850.10.2.3.5.1', maxAccess: NA,
+    tableColumns: [{ number: 1, name: 'device', type: I, maxAccess: NA }, { number: 2, name: 'state', type: I, maxAccess: RO },
+      { number: 3, name: 'outlet', type: I, maxAccess: NA }, { number: 4, name: 'command', type: I, maxAccess: RW },
+      { number: 5, name: 'name', type: S, maxAccess: RO }],
+    tableIndex: tIndex, handler: commandHandler(lastArc, tripDecode) });
+  mib.registerProvider({ name: 'trippliteLx', type: snmp.MibProviderType.Table, oid: '1.3.6.1.4.1.850.1.1.3.2.3.3.1.1', maxAccess: NA,
+    tableColumns: [{ number: 1, name: 'device', type: I, maxAccess: NA }, { number: 2, name: 'name', type: S, maxAccess: RO },
+      { number: 3, name: 'outlet', type: I, maxAccess: NA }, { number: 4, name: 'state', type: I, maxAccess: RO },
+      { number: 6, name: 'command', type: I, maxAccess: RW }],
+    tableIndex: tIndex, handler: commandHandler(lastArc, tripDecode) });
+
   for (let i = 1; i <= n; i++) {
     const s = state[i - 1] ?? ON;
     const name = names[i - 1] ?? `Outlet ${i}`;
@@ -253,6 +303,9 @@ export async function startPduSim(opts: PduSimOptions): Promise<PduSim> {
     mib.addTableRow('sPDUOutletCtl', [i, 2, s, name]);
     mib.addTableRow('mspStatus', [1, 1, i, name, s]);
     mib.addTableRow('mspControl', [1, 1, i, name, s === ON ? 1 : 3]);
+    const t = s === ON ? 2 : 1;
+    mib.addTableRow('tripplite', [1, t, i, t, name]);
+    mib.addTableRow('trippliteLx', [1, name, i, t, t]);
   }
 
   // Wait until the socket is bound; a bind error (port busy) arrives through the agent callback.

@@ -64,8 +64,11 @@ export class IpmiLanClient {
   private socketReady: Promise<void> | undefined;
   private core: IpmiClientCore | undefined;
   private onDatagram: ((msg: Buffer) => void) | undefined;
+  /** Ends the exchange in flight (close() while a command waits). */
+  private abortExchange: ((err: Error) => void) | undefined;
   private refused = false;
   private closed = false;
+  private closing = false;
   private queue: Promise<unknown> = Promise.resolve();
   private queued = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
@@ -166,11 +169,14 @@ export class IpmiLanClient {
   /** Close the session (best effort, one bounded exchange) and the socket. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
+    // A command still waiting for its answer is ended now (ClosedError), not waited for.
+    this.abortExchange?.(new ClosedError('IPMI client closed while a command was waiting for the BMC'));
     const last = this.serialize(async () => {
       const core = this.core;
       if (core?.state === 'ready') {
         try {
-          await this.exchange(core, core.beginClose(), this.o.retries + 1, 'Close Session');
+          await this.exchange(core, core.beginClose(), this.o.retries + 1, 'Close Session', true);
         } catch {
           // The session is gone either way; the BMC times it out.
         }
@@ -219,11 +225,20 @@ export class IpmiLanClient {
       if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') this.refused = true;
     });
     this.socketReady = new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.connect(this.o.port, this.o.host, () => {
-        sock.off('error', reject);
-        resolve();
-      });
+      const onError = (err: Error) => {
+        this.socket = undefined;
+        this.socketReady = undefined;
+        sock.close();
+        reject(new UnreachableError(`cannot reach BMC ${this.o.host}:${this.o.port}: ${err.message}`, 0));
+      };
+      sock.once('error', onError);
+      // Node calls the connect callback with the lookup error when the name does not resolve.
+      const connected = ((err?: Error) => {
+        sock.off('error', onError);
+        if (err !== undefined && err !== null) onError(err);
+        else resolve();
+      }) as () => void;
+      sock.connect(this.o.port, this.o.host, connected);
     });
     return this.socketReady;
   }
@@ -250,9 +265,12 @@ export class IpmiLanClient {
    * Send `first`, then feed answers to the core until it reaches a final step. Each new datagram
    * (handshake step) gets the full try budget; a per-try timeout retransmits.
    */
-  private exchange(core: IpmiClientCore, first: Buffer, tries: number, what: string): Promise<CoreStep> {
+  private exchange(core: IpmiClientCore, first: Buffer, tries: number, what: string, closing = false): Promise<CoreStep> {
     const sock = this.socket;
-    if (sock === undefined) return Promise.reject(new ClosedError());
+    if (sock === undefined || (this.closing && !closing)) {
+      core.abandon();
+      return Promise.reject(new ClosedError('IPMI client closed while a command was waiting for the BMC'));
+    }
     const started = performance.now();
     return new Promise<CoreStep>((resolve, reject) => {
       let triesLeft = tries - 1;
@@ -261,6 +279,7 @@ export class IpmiLanClient {
       const finish = (err: Error | undefined, step?: CoreStep) => {
         if (timer !== undefined) clearTimeout(timer);
         this.onDatagram = undefined;
+        this.abortExchange = undefined;
         if (err !== undefined) reject(err);
         else resolve(step as CoreStep);
       };
@@ -316,6 +335,10 @@ export class IpmiLanClient {
           default:
             finish(undefined, step);
         }
+      };
+      this.abortExchange = (err) => {
+        core.abandon();
+        finish(err);
       };
       send(first);
     });

@@ -44,6 +44,14 @@ describe('apc_pdu_sim (ours) checked with net-snmp tools and Debian fence_apc_sn
     expect(r.stdout).to.equal(`.1.3.6.1.2.1.1.2.0 .1.3.6.1.4.1.318.1.3.4.5\n${rpduState}.1 1\n`);
   });
 
+  it('SNMPv1 exceptions as a v1 agent must give them: noSuchName for a missing outlet (like real snmpd)', async () => {
+    const r = await snmp('snmpget', ['-v1', '-c', 'public', target, `${rpduState}.99`]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/noSuchName/);
+    const v2 = await snmp('snmpget', ['-v2c', '-c', 'public', target, `${rpduState}.99`]);
+    expect(v2.stdout).to.match(/No Such Instance/);
+  });
+
   it('snmpwalk v2c: the outlet name table in order', async () => {
     const r = await snmp('snmpwalk', ['-v2c', '-c', 'public', target, '.1.3.6.1.4.1.318.1.1.12.3.5.1.1.2']);
     expect(r.stdout.split('\n').filter((l) => l !== '')).to.deep.equal([
@@ -136,7 +144,7 @@ describe('apc_pdu_sim in-process: models, DES, persistence', function () {
     expect(sim.power(2)).to.equal('on');
   });
 
-  for (const [model, port] of [['ms', 11666], ['ms6', 11672]] as const) {
+  for (const [model, port] of [['ms', 11666], ['ms6', 11672], ['tripplite', 11656], ['tripplite-lx', 11690]] as const) {
     it(`${model} layout: Debian and ours agree on list, off and on`, async function () {
       requirePrograms(this, [debianAgent]);
       const sim = await startSimNear(port, { model, outlets: 3, names: ['a', 'b'] });

@@ -99,12 +99,20 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
     expect(sim.power()).to.equal('on');
   });
 
-  it('a USER-privilege session gets "insufficient privilege" on power off (ProtocolError 0xD4)', async () => {
-    const c = client({ interface: 'lanplus', privilegeLevel: 'user' });
-    expect(await c.getPowerState()).to.equal('on');
-    const err = await c.powerOff().then(() => undefined, (e: unknown) => e);
-    expect((err as { completionCode?: number }).completionCode).to.equal(0xd4);
-    expect((err as Error).message).to.match(/insufficient privilege/);
+  it('privilege levels: callback and user may read status but not switch (0xD4); operator and administrator may', async () => {
+    for (const iface of ['lanplus', 'lan'] as const) {
+      for (const level of ['callback', 'user', 'operator', 'administrator'] as const) {
+        const c = client({ interface: iface, privilegeLevel: level });
+        expect(await c.getPowerState(), `${iface} ${level}`).to.equal('on');
+        const err = await c.powerOn().then(() => undefined, (e: unknown) => e);
+        if (level === 'callback' || level === 'user') {
+          expect((err as { completionCode?: number }).completionCode, `${iface} ${level}`).to.equal(0xd4);
+          expect((err as Error).message).to.match(/insufficient privilege/);
+        } else {
+          expect(err, `${iface} ${level}`).to.equal(undefined);
+        }
+      }
+    }
     expect(sim.power()).to.equal('on');
   });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { BmcSimulator } from '../../../src/fence-agents/ipmi/bmc-sim.js';
 import { IpmiLanClient } from '../../../src/fence-agents/ipmi/client.js';
 import { execFileP, requirePeers, startOurSim, waitFor } from './peers.js';
+import { repoRoot } from '../../support/paths.js';
 import type { OurSim } from './peers.js';
 
 const PORT = 9650;
@@ -164,6 +165,17 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
     expect(sim.core.sessionCount).to.equal(0);
   });
 
+  it('close() ends a command that is still waiting for an answer (ClosedError), at once', async () => {
+    for (const when of ['before the first send', 'after a retransmit'] as const) {
+      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 100, retries: 50 });
+      const pending = c.getPowerState().then(() => undefined, (e: unknown) => e);
+      if (when === 'after a retransmit') await waitFor('a retransmit', () => c.stats.retransmits > 0);
+      await c.close();
+      expect((await pending as Error).name, when).to.equal('ClosedError');
+      expect(await c.getPowerState().then(() => undefined, (e: unknown) => (e as Error).name)).to.equal('ClosedError');
+    }
+  });
+
   it('keep-alive keeps a session open past the BMC session timeout', async () => {
     const sim = new BmcSimulator({ address: '127.0.0.1', port: 9654, user: 'admin', password: 'secret', powerOn: true, sessionTimeoutMs: 400 });
     await sim.start();
@@ -175,5 +187,30 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
     await waitFor('three keep-alives', () => sim.core.stats.commands >= commandsBefore + 3, 5000);
     expect(await c.getPowerState()).to.equal('on');
     expect(c.stats.sessionsOpened).to.equal(1);
+  });
+});
+
+describe('fence-ipmi: command-line faces', function () {
+  this.timeout(30_000);
+  const node = process.execPath;
+  const bin = (name: string) => path.join(repoRoot, 'bin', name);
+
+  it('ipmi_bmc_sim --help, and a clear error for a bad option', async () => {
+    const help = await execFileP(node, [bin('ipmi_bmc_sim'), '--help']);
+    expect(help.stdout).to.match(/--on-power-off CMD/);
+    const bad = await execFileP(node, [bin('ipmi_bmc_sim'), '--power', 'maybe']).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(bad?.code).to.equal(1);
+    expect(bad?.stderr).to.match(/--power must be on or off/);
+  });
+
+  it('fence_ipmilan and every alias answer --help, -V and -o metadata under their own name', async () => {
+    for (const name of ['fence_ipmilan', 'fence_ipmilanplus', 'fence_idrac', 'fence_ilo3', 'fence_ilo4', 'fence_ilo5', 'fence_imm']) {
+      const meta = await execFileP(bin(name), ['-o', 'metadata']);
+      expect(meta.stdout).to.contain(`<resource-agent name="${name}"`);
+      expect((await execFileP(bin(name), ['--help'])).stdout).to.match(/--lanplus/);
+      expect((await execFileP(bin(name), ['-V'])).stdout).to.match(/^4\.12\.1/);
+    }
+    const ilo3 = await execFileP(bin('fence_ilo3'), ['-o', 'metadata']);
+    expect(ilo3.stdout).to.match(/name="power_wait"[\s\S]*?default="4"/);
   });
 });

@@ -12,11 +12,7 @@ import { forestFromText } from '../../../src/rgmanager/load.js';
 import type { ResourceForest, TreeNode } from '../../../src/rgmanager/tree.js';
 import { findRoot } from '../../../src/rgmanager/tree.js';
 import { Executor } from '../../../src/rgmanager/executor.js';
-import type { Logger } from '../../../src/log/index.js';
-
-const noop = (): void => undefined;
-/** Agent output goes to the log; keep the test report readable. */
-export const quiet: Logger = { error: noop, warn: noop, notice: noop, info: noop, debug: noop };
+import { quiet } from './quiet.js';
 
 // A test agent: records every run in $OCF_RESKEY_log; behaviour chosen by parameters.
 const recAgent = `#!/bin/bash
@@ -31,6 +27,7 @@ if [ "$1" = meta-data ]; then cat <<'XML'
     <parameter name="crash"><content type="string"/></parameter>
     <parameter name="statusfail"><content type="string"/></parameter>
     <parameter name="lockdir"><content type="string"/></parameter>
+    <parameter name="daemonpid"><content type="string"/></parameter>
     <parameter name="svc" inherit="service%name"><content type="string"/></parameter>
   </parameters>
   <actions>
@@ -48,6 +45,7 @@ exit 0; fi
 echo "$1 $OCF_RESKEY_name level=$OCF_CHECK_LEVEL inst=$OCF_RESOURCE_INSTANCE type=$OCF_RESOURCE_TYPE svc=$OCF_RESKEY_svc root=$OCF_ROOT" >> "$OCF_RESKEY_log"
 echo "<err> something to say about $1" >&2
 [ "$OCF_RESKEY_hang" = "$1" ] && exec sleep 1000
+if [ -n "$OCF_RESKEY_daemonpid" ] && [ "$1" = start ]; then sleep 60 & echo $! > "$OCF_RESKEY_daemonpid"; exit 0; fi
 [ "$OCF_RESKEY_crash" = "$1" ] && kill -SEGV $$
 [ "$OCF_RESKEY_lockdir" ] && { sleep 0.3; rmdir "$OCF_RESKEY_lockdir"; }
 if [ "$1" = status ] && [ -n "$OCF_RESKEY_statusfail" ] && [ -e "$OCF_RESKEY_statusfail" ]; then exit 7; fi
@@ -122,6 +120,20 @@ describe('rgtree: executor runs real agent processes', function () {
     const r2 = await new Executor({ hardLimitS: 2, logger: quiet }).runAgent(unenforced.children[0]!, 'start');
     expect(r2.timedOut).to.equal(true);
     expect(r2.durationMs).to.be.at.least(1900);
+  });
+
+  it('an agent whose daemon keeps the output pipes open still finishes at its exit', async function () {
+    const pidFile = path.join(dir, 'daemon.pid');
+    const t = tree(`<service name="s"><rec name="d" log="${log}" daemonpid="${pidFile}"/></service>`);
+    const r = await new Executor({ logger: quiet }).runAgent(t.children[0]!, 'start');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    try {
+      expect(r.ok).to.equal(true);
+      expect(r.output).to.contain('<err> something to say about start');
+      expect(() => process.kill(pid, 0)).to.not.throw(); // the daemon still runs
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('a crashing agent is a failure naming the signal', async function () {
@@ -318,5 +330,36 @@ describe('rgtree: Debian resource-agents through our executor', function () {
     const after = await ex.status(t, { force: true });
     expect(after.ok).to.equal(false);
     expect(after.runs[1]!.result.rc).to.equal(7);
+  });
+});
+
+describe('rgtree: online reconfiguration through the delta', function () {
+  this.timeout(60_000);
+  it('stops changed subtrees in stop order, runs reconfig for reconfig-only changes, starts new subtrees', async function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-rg-delta-'));
+    try {
+      const agentDir = path.join(dir, 'agents');
+      mkdirSync(agentDir);
+      writeFileSync(path.join(agentDir, 'rec.sh'), recAgent);
+      chmodSync(path.join(agentDir, 'rec.sh'), 0o755);
+      const { rules } = await loadResourceRules([builtinAgentDir, agentDir]);
+      const log = path.join(dir, 'log');
+      const conf = (svcAttrs: string, kids: string): ResourceForest => forestFromText(
+        `<cluster name="c" config_version="1"><rm><service name="s" ${svcAttrs}>${kids}</service><service name="other"><rec name="o" log="${log}"/></service></rm></cluster>`,
+        'x.conf', rules).forest!;
+      const before = conf('recovery="restart"', `<rec name="keep" log="${log}"><rec name="child" log="${log}" fail=""/></rec><rec name="gone" log="${log}"/>`);
+      const after = conf('recovery="relocate"', `<rec name="keep" log="${log}"><rec name="child" log="${log}" fail="x"/></rec><rec name="new" log="${log}"/>`);
+      const { diffForests, condStopOrder, condStartOrder } = await import('../../../src/rgmanager/delta.js');
+      const d = diffForests(before, after);
+      expect(condStopOrder(d).map((n) => n.path)).to.deep.equal(['service:s/rec:gone', 'service:s/rec:keep/rec:child']);
+      expect(condStartOrder(d).map((n) => n.path)).to.deep.equal(['service:s/rec:keep/rec:child', 'service:s/rec:new']);
+      const ex = new Executor({ logger: quiet });
+      const r = await ex.applyDelta(d, new Set(['service:s']));
+      expect(r.ok).to.equal(true);
+      expect(r.runs.map((x) => `${x.op} ${x.node.path}`)).to.deep.equal([
+        'stop service:s/rec:gone', 'stop service:s/rec:keep/rec:child', 'reconfig service:s', 'start service:s/rec:keep/rec:child', 'start service:s/rec:new']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@
 // device) + script (an LSB init script), started and stopped in rgmanager's order by our agents.
 import { expect } from 'chai';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
@@ -10,7 +10,7 @@ import { agentDirs, builtinAgentDir, loadResourceRules } from '../../../src/rgma
 import type { RuleSet } from '../../../src/rgmanager/rules.js';
 import { forestFromText } from '../../../src/rgmanager/load.js';
 import { Executor } from '../../../src/rgmanager/executor.js';
-import { quiet } from './executor.test.js';
+import { quiet } from './quiet.js';
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const trySh = (cmd: string, args: string[]): void => {
@@ -159,5 +159,58 @@ describe('rgtree: a real service tree (ip in a network namespace, fs on a loop d
     expect(dup.runs.find((r) => r.node.resource.type === 'ip')!.result.output).to.contain('IP address collision: 10.213.77.20 is in use');
     expect(sh('ip', ['netns', 'exec', ns, 'ip', '-o', 'addr', 'show', 'dev', 'cs-rg-a'])).to.not.contain('10.213.77.20');
     await ex.stop(b!);
+  });
+
+  it('Debian ocf:heartbeat:IPaddr2 from CLUSTER_AGENT_PATH adds and removes its address in the namespace', async function () {
+    const ipaddr2 = '/usr/lib/ocf/resource.d/heartbeat/IPaddr2';
+    if (!existsSync(ipaddr2)) {
+      if (inCi) throw new Error(`${ipaddr2} missing: install Debian's resource-agents`);
+      this.skip();
+    }
+    const ocfDir = path.join(dir, 'ocf');
+    mkdirSync(ocfDir);
+    symlinkSync(ipaddr2, path.join(ocfDir, 'IPaddr2'));
+    const loaded = await loadResourceRules(agentDirs(builtinAgentDir, { CLUSTER_AGENT_PATH: ocfDir }));
+    expect(loaded.problems).to.deep.equal([]);
+    const conf = '<cluster name="c" config_version="1"><rm><service name="vip"><IPaddr2 name="v" ip="127.0.0.88" cidr_netmask="8" nic="lo"/></service></rm></cluster>';
+    const root = forestFromText(conf, 'vip.conf', loaded.rules).forest!.roots[0]!;
+    const ex = new Executor({ logger: quiet, commandPrefix: ['nsenter', `--net=/var/run/netns/${ns}`] });
+    expect((await ex.start(root)).ok).to.equal(true);
+    expect(sh('ip', ['netns', 'exec', ns, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])).to.contain('inet 127.0.0.88/8');
+    expect((await ex.status(root, { force: true })).ok).to.equal(true);
+    expect((await ex.stop(root)).ok).to.equal(true);
+    expect(sh('ip', ['netns', 'exec', ns, 'ip', '-o', 'addr', 'show', 'dev', 'lo'])).to.not.contain('127.0.0.88');
+  });
+
+  it('apache: httpd (Debian apache2-bin) started, serving, checked and stopped by our agent in the namespace', async function () {
+    const httpd = '/usr/sbin/apache2';
+    if (!existsSync(httpd)) {
+      if (inCi) throw new Error(`${httpd} missing: install Debian's apache2-bin`);
+      this.skip();
+    }
+    const root = path.join(dir, 'httpd');
+    mkdirSync(path.join(root, 'htdocs'), { recursive: true });
+    chmodSync(dir, 0o755); // httpd's worker user must reach the document root
+    writeFileSync(path.join(root, 'htdocs', 'index.html'), 'hello from the cluster\n');
+    writeFileSync(path.join(root, 'httpd.conf'), [
+      'ServerName cs-rg-test', 'Listen 127.0.0.1:8080',
+      'LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so',
+      'LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so',
+      `ErrorLog ${root}/error.log`, `DocumentRoot ${root}/htdocs`, 'User nobody', 'Group nogroup', ''].join('\n'));
+    const conf = `<cluster name="c" config_version="1"><rm><service name="web"><apache name="www" server_root="${root}" config_file="httpd.conf"/></service></rm></cluster>`;
+    const tree = forestFromText(conf, 'web.conf', rules).forest!.roots[0]!;
+    const ex = new Executor({ logger: quiet, commandPrefix: ['nsenter', `--net=/var/run/netns/${ns}`], env: { CLUSTER_RUN_DIR: path.join(dir, 'run') } });
+    const get = (): string => sh('nsenter', [`--net=/var/run/netns/${ns}`, 'bash', '-c',
+      'exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /index.html HTTP/1.0\\r\\n\\r\\n" >&3 && cat <&3']);
+    try {
+      expect((await ex.start(tree)).ok).to.equal(true);
+      expect(get()).to.match(/^HTTP\/1\.1 200 OK[\s\S]*hello from the cluster/);
+      expect((await ex.status(tree, { force: true })).ok).to.equal(true);
+    } finally {
+      expect((await ex.stop(tree)).ok).to.equal(true);
+    }
+    expect(() => get()).to.throw();
+    const st = await ex.runAgent(tree.children[0]!, 'status', { depth: 0 });
+    expect(st.rc).to.equal(7);
   });
 });

@@ -28,5 +28,7 @@ describe('fence_apc_snmp model table', () => {
     expect(outletIdFromNameOid(apcModels.rpdu, '.1.3.6.1.4.1.318.1.1.12.3.5.1.1.2.7')).to.equal('7');
     expect(outletIdFromNameOid(apcModels.msp, '1.3.6.1.4.1.318.1.1.6.7.1.1.4.2.1.7')).to.equal('2:7');
     expect(outletIdFromNameOid(apcModels.rpdu, '1.3.6.1.4.1.318.1.1.12.3.5.1.1.4.7')).to.equal(undefined);
+    expect(outletIdFromNameOid(apcModels.tripplite, '1.3.6.1.4.1.850.10.2.3.5.1.5.1.7')).to.equal('7');
+    expect(outletIdFromNameOid(apcModels['tripplite-lx'], '1.3.6.1.4.1.850.1.1.3.2.3.3.1.1.2.1.3')).to.equal('3');
   });
 });

@@ -153,6 +153,36 @@ describe('fence-agent engine', () => {
     expect(logs).to.include('Delay 0.05 second(s) before logging in to the fence device');
   });
 
+  it('a device call that hangs is cut off (Connection timed out) and its late failure is harmless', async () => {
+    let lateFired!: () => void;
+    const late = new Promise<void>((r) => { lateFired = r; });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => { unhandled.push(e); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const def: AgentDefinition = { ...agentFor(new Box({})), createDriver: () => ({
+        connect: async () => undefined,
+        getPower: () => new Promise<PowerState>((_, reject) => setTimeout(() => { reject(new Error('late')); setImmediate(lateFired); }, 2300)),
+        setPower: async () => undefined,
+        close: async () => undefined,
+      }) };
+      const o = resolveOptions(def, parseArgv(def.options, ['-a', 'x', '-n', '1', '-o', 'status', '--login-timeout', '0.1', '--shell-timeout', '0.1']).raw, { env: {} });
+      const r = await runAction(def, o);
+      expect([r.exitCode, r.errors]).to.deep.equal([1, ['Connection timed out: status read took longer than 2200 ms']]);
+      await late;
+      await new Promise((r2) => setImmediate(r2));
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a driver that cannot be created fails the run (exit 1), never throws', async () => {
+    const def: AgentDefinition = { ...agentFor(new Box({})), createDriver: () => { throw new Error('bad settings'); } };
+    const o = resolveOptions(def, parseArgv(def.options, ['-a', 'x', '-n', '1', '-o', 'status']).raw, { env: {} });
+    expect(await runAction(def, o)).to.include({ exitCode: 1 });
+  });
+
   it('validate-all and metadata do not touch the device', async () => {
     const box = new Box({ 1: 'on' });
     expect((await run(box, ['-n', '1', '-o', 'validate-all'])).exitCode).to.equal(0);

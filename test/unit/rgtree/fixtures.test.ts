@@ -11,7 +11,7 @@ import type { InheritanceMode, ResourceForest, TreeOp } from '../../../src/rgman
 import { findRoot, operationOrder } from '../../../src/rgmanager/tree.js';
 import { formatTestDump } from '../../../src/rgmanager/format.js';
 import { diffForests, formatDelta } from '../../../src/rgmanager/delta.js';
-import { parseRawXml, findChild } from './rawxml.js';
+import { readXml } from '../../../src/config/xml.js';
 
 const fixtureDir = path.join(sharedDir, 'peer', 'rgmanager-tests');
 
@@ -29,7 +29,9 @@ function diffW(actual: string, expected: string): string[] {
 
 /** rg_test noop output for every <service> of a config, as runtests.sh builds .start/.stop.expected. */
 function noopRun(forest: ResourceForest, conf: string, op: TreeOp): string {
-  const rm = findChild(parseRawXml(conf), 'rm')!;
+  const xml = readXml(conf);
+  if (!xml.ok) throw new Error(xml.finding.message);
+  const rm = xml.root.children.find((c) => c.tag === 'rm')!;
   let out = '';
   const [begin, end, tag] = op === 'start' ? ['Starting', 'Start of', 'start'] : ['Stopping', 'Stop of', 'stop'];
   for (const svc of rm.children.filter((c) => c.tag === 'service')) {
