@@ -211,6 +211,7 @@ export class CongaServer {
       else this.log.error(`API ${method} ${url.pathname} failed: ${message}`);
       auditRec(status === 401 || status === 403 || status === 429 || status === 415 ? 'refused' : status >= 500 ? 'error' : 'failed', status, message);
       if (status === 429 && err instanceof HttpError) res.setHeader('Retry-After', err.code);
+      if (!req.readableEnded) res.setHeader('Connection', 'close'); // an unread body must not be taken for the next request
       if (!res.headersSent) this.send(res, status, { error: message, ...(code !== '' ? { code } : {}) });
     }
   }
