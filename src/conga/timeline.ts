@@ -43,13 +43,6 @@ export class IncidentTracker {
         if (this.incidents.length > MAX_INCIDENTS) this.incidents.shift();
         changed = true;
       }
-      for (const inc of this.openFor(m.name)) {
-        if (m.fence !== before?.fence && m.fence !== null) {
-          if (m.fence === 'fencing' || m.fence === 'failed') { this.push(inc, 'fencing', m.name, s.timeMs, m.fence === 'failed' ? 'fencing failed; retrying' : 'fencing started'); changed = true; }
-          if (m.fence === 'clean' && !inc.fenced) { inc.fenced = true; this.push(inc, 'fenced', m.name, s.timeMs, 'fenced'); changed = true; }
-        }
-        if (!before?.online && m.online && before !== undefined) { this.push(inc, 'node back', m.name, s.timeMs, 'rejoined'); changed = true; }
-      }
     }
     // fence history rows that appeared for an open incident's victim
     const seenRows = new Set((prev.fenceHistory ?? []).map((r) => `${r.victim}@${r.startedMs}`));
@@ -59,6 +52,7 @@ export class IncidentTracker {
         if (r.result === 'success' || r.result === 'ok') {
           if (!inc.fenced) {
             inc.fenced = true;
+            this.push(inc, 'fencing', r.victim, r.startedMs, `${r.method ?? '?'} / ${r.device ?? '?'} started${r.by !== null ? ` by ${r.by}` : ''}`);
             this.push(inc, 'fenced', r.victim, r.durationMs !== null ? r.startedMs + r.durationMs : s.timeMs,
               `${r.method ?? 'method ?'} / ${r.device ?? 'device ?'}${r.durationMs !== null ? ` in ${r.durationMs} ms` : ''}`);
             changed = true;
@@ -69,6 +63,16 @@ export class IncidentTracker {
         }
       }
     }
+    for (const m of s.members) {
+      const before = was.get(m.name);
+      for (const inc of this.openFor(m.name)) {
+        if (m.fence !== before?.fence && m.fence !== null) {
+          if (m.fence === 'fencing' || m.fence === 'failed') { this.push(inc, 'fencing', m.name, s.timeMs, m.fence === 'failed' ? 'fencing failed; retrying' : 'fencing started'); changed = true; }
+          if (m.fence === 'clean' && !inc.fenced) { inc.fenced = true; this.push(inc, 'fenced', m.name, s.timeMs, 'fenced'); changed = true; }
+        }
+        if (!before?.online && m.online && before !== undefined) { this.push(inc, 'node back', m.name, s.timeMs, 'rejoined'); changed = true; }
+      }
+    }
     for (const v of s.services ?? []) {
       for (const inc of this.incidents) {
         if (inc.closedMs !== null || !inc.pending.has(v.id)) continue;
@@ -77,7 +81,7 @@ export class IncidentTracker {
           inc.pending.delete(v.id);
           this.push(inc, 'service recovered', v.id, s.timeMs, `started on ${v.owner}`);
           changed = true;
-        } else if ((v.state === 'stopped' || v.state === 'disabled' || v.state === 'failed') && p?.state !== v.state) {
+        } else if ((v.state === 'disabled' || v.state === 'failed') && p?.state !== v.state) {
           inc.pending.delete(v.id);
           this.push(inc, 'service stopped', v.id, s.timeMs, v.state);
           changed = true;
@@ -97,7 +101,7 @@ export class IncidentTracker {
 
   list(): Incident[] {
     return this.incidents.map((i) => ({
-      id: i.id, node: i.node, startedMs: i.startedMs, phases: [...i.phases], affected: [...i.affected],
+      id: i.id, node: i.node, startedMs: i.startedMs, phases: [...i.phases].sort((a, b) => a.atMs - b.atMs), affected: [...i.affected],
       open: i.closedMs === null, totalMs: i.closedMs === null ? null : i.closedMs - i.startedMs,
     })).reverse();
   }

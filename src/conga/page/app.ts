@@ -12,6 +12,9 @@ let snap: ClusterSnapshot | undefined;
 let tab = 'overview';
 let selectedService: string | undefined;
 let events: EventSource | undefined;
+/** Server clock minus ours (durations use the server's clock). */
+let clockOffsetMs = 0;
+const serverNow = (): number => Date.now() + clockOffsetMs;
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 
@@ -108,6 +111,7 @@ function openEvents(): void {
   });
   es.addEventListener('snapshot', (e) => {
     snap = JSON.parse((e as MessageEvent<string>).data) as ClusterSnapshot;
+    clockOffsetMs = snap.timeMs - Date.now();
     onSnapshot();
   });
 }
@@ -135,7 +139,7 @@ function route(): void {
   selectedService = name === 'overview' && arg !== undefined ? decodeURIComponent(arg) : undefined;
   for (const a of Array.from(document.querySelectorAll<HTMLElement>('#tabs a'))) a.classList.toggle('active', a.dataset['tab'] === tab);
   const view = $('view');
-  view.replaceChildren();
+  if (view.dataset['tab'] !== tab || tab !== 'overview') view.replaceChildren();
   view.dataset['tab'] = tab;
   switch (tab) {
     case 'overview': renderOverview(); break;
@@ -150,43 +154,86 @@ function route(): void {
 
 // ---------------------------------------------------------------------------------- overview
 
+/**
+ * Replace only the rows whose content changed (keyed by data-key), so a button under the mouse is
+ * not swapped away by a snapshot that did not touch its row. `live` cells are updated in place.
+ */
+function patchRows(tbody: HTMLElement, rows: { key: string; sig: string; build: () => HTMLElement; live?: (tr: HTMLElement) => void }[]): void {
+  const old = new Map(Array.from(tbody.children).map((tr) => [(tr as HTMLElement).dataset['key'] ?? '', tr as HTMLElement]));
+  let prev: Element | null = null;
+  for (const r of rows) {
+    let tr = old.get(r.key);
+    old.delete(r.key);
+    if (tr === undefined || tr.dataset['sig'] !== r.sig) {
+      const fresh = r.build();
+      fresh.dataset['key'] = r.key;
+      fresh.dataset['sig'] = r.sig;
+      if (tr !== undefined) tr.replaceWith(fresh);
+      tr = fresh;
+    }
+    r.live?.(tr);
+    const want: Element | null = prev === null ? tbody.firstElementChild : prev.nextElementSibling;
+    if (want !== tr) tbody.insertBefore(tr, want);
+    prev = tr;
+  }
+  for (const tr of old.values()) tr.remove();
+}
+
+let detailShown: { id: string; sig: string } | undefined;
+
 function renderOverview(): void {
   const view = $('view');
   if (snap === undefined) { view.replaceChildren(h('p', { class: 'muted' }, 'Waiting for the cluster…')); return; }
   const s = snap;
-  const members = h('table', { id: 'members' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Member'), h('th', {}, 'ID'), h('th', {}, 'Status'), h('th', {}, 'Votes'), h('th', {}, 'Fencing'), h('th', {}, 'Up for'))),
-    h('tbody', {}, ...s.members.map((m) => h('tr', { 'data-node': m.name },
+  if (view.querySelector('#members') === null || (s.services !== null) !== (view.querySelector('#services') !== null)) {
+    detailShown = undefined;
+    const members = h('table', { id: 'members' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Member'), h('th', {}, 'ID'), h('th', {}, 'Status'), h('th', {}, 'Votes'), h('th', {}, 'Fencing'), h('th', {}, 'Up for'))),
+      h('tbody', {}));
+    const services = s.services === null ? h('p', { class: 'muted' }, 'This node\'s daemon runs no service manager.') :
+      h('table', { id: 'services' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Service'), h('th', {}, 'State'), h('th', {}, 'Owner'), h('th', {}, 'Last owner'), h('th', {}, 'Flags'),
+          h('th', {}, 'In state for'), h('th', {}, 'Actions'))),
+        h('tbody', {}));
+    view.replaceChildren(
+      h('div', { class: 'card' }, h('h2', { id: 'members-title' }), members),
+      h('div', { class: 'card' }, h('h2', {}, 'Services'), services),
+      h('div', { id: 'service-detail' }));
+  }
+  $('members-title').textContent = `Members (generation ${s.generation}, config version ${s.configVersion})`;
+  patchRows(view.querySelector<HTMLElement>('#members tbody')!, s.members.map((m) => ({
+    key: m.name, sig: JSON.stringify([m.online, m.local, m.votes, m.fence, m.nodeid]),
+    build: () => h('tr', { 'data-node': m.name },
       h('td', {}, m.name, m.local ? h('span', { class: 'flag' }, 'this node') : null),
       h('td', {}, String(m.nodeid)),
       h('td', { class: m.online ? 'online status' : 'offline status' }, m.online ? 'Online' : 'Offline'),
       h('td', {}, String(m.votes)),
       h('td', {}, m.fence ?? '—'),
-      h('td', { class: 'muted' }, m.online && m.joinedMs !== null ? dur(s.timeMs - m.joinedMs) : '—')))));
-  const cards: HTMLElement[] = [h('div', { class: 'card' }, h('h2', {}, `Members (generation ${s.generation}, config version ${s.configVersion})`), members)];
-  if (s.services === null) {
-    cards.push(h('div', { class: 'card' }, h('h2', {}, 'Services'), h('p', { class: 'muted' }, 'This node\'s daemon runs no service manager yet.')));
-  } else {
-    cards.push(h('div', { class: 'card' }, h('h2', {}, 'Services'), servicesTable(s)));
+      h('td', { class: 'muted up' })),
+    live: (tr: HTMLElement) => { tr.querySelector('.up')!.textContent = m.online && m.joinedMs !== null ? dur(serverNow() - m.joinedMs) : '—'; },
+  })));
+  if (s.services !== null) {
+    const online = s.members.filter((m) => m.online).map((m) => m.name);
+    patchRows(view.querySelector<HTMLElement>('#services tbody')!, s.services.map((v) => ({
+      key: v.id, sig: JSON.stringify([v.state, v.owner, v.lastOwner, v.frozen, v.partial, v.pending, v.restarts, online, session?.role]),
+      build: () => h('tr', { 'data-service': v.id },
+        h('td', {}, h('a', { href: `#overview/${encodeURIComponent(v.id)}` }, shortId(v.id))),
+        h('td', { class: `state state-${v.state}` }, v.state, v.pending !== null ? h('span', { class: 'muted' }, ` (${v.pending})`) : null),
+        h('td', { class: 'owner' }, v.owner ?? '—'),
+        h('td', { class: 'last-owner' }, v.lastOwner ?? '—'),
+        h('td', { class: 'flags' }, v.frozen ? h('span', { class: 'flag' }, 'frozen') : null, v.partial ? h('span', { class: 'flag' }, 'partial') : null),
+        h('td', { class: 'muted since' }),
+        h('td', { class: 'actions' }, ...serviceButtons(v, online))),
+      live: (tr: HTMLElement) => { tr.querySelector('.since')!.textContent = v.lastTransitionMs > 0 ? dur(serverNow() - v.lastTransitionMs) : '—'; },
+    })));
   }
-  const detail = h('div', { id: 'service-detail' });
-  view.replaceChildren(...cards, detail);
-  if (selectedService !== undefined) void renderServiceDetail(selectedService, detail);
-}
-
-function servicesTable(s: ClusterSnapshot): HTMLElement {
-  const online = s.members.filter((m) => m.online).map((m) => m.name);
-  return h('table', { id: 'services' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Service'), h('th', {}, 'State'), h('th', {}, 'Owner'), h('th', {}, 'Last owner'), h('th', {}, 'Flags'),
-      h('th', {}, 'In state for'), h('th', {}, 'Actions'))),
-    h('tbody', {}, ...(s.services ?? []).map((v) => h('tr', { 'data-service': v.id },
-      h('td', {}, h('a', { href: `#overview/${encodeURIComponent(v.id)}` }, shortId(v.id))),
-      h('td', { class: `state state-${v.state}` }, v.state, v.pending !== null ? h('span', { class: 'muted' }, ` (${v.pending})`) : null),
-      h('td', { class: 'owner' }, v.owner ?? '—'),
-      h('td', { class: 'last-owner' }, v.lastOwner ?? '—'),
-      h('td', { class: 'flags' }, v.frozen ? h('span', { class: 'flag' }, 'frozen') : null, v.partial ? h('span', { class: 'flag' }, 'partial') : null),
-      h('td', { class: 'muted' }, v.lastTransitionMs > 0 ? dur(s.timeMs - v.lastTransitionMs) : '—'),
-      h('td', { class: 'actions' }, ...serviceButtons(v, online))))));
+  const box = $('service-detail');
+  if (selectedService === undefined) { box.replaceChildren(); detailShown = undefined; return; }
+  const row = s.services?.find((v) => v.id === selectedService);
+  const sig = JSON.stringify([selectedService, row, s.members.map((m) => m.online)]);
+  if (detailShown?.sig === sig) return;
+  detailShown = { id: selectedService, sig };
+  void renderServiceDetail(selectedService, box);
 }
 
 function serviceButtons(v: ServiceRow, online: string[]): HTMLElement[] {
@@ -459,7 +506,7 @@ function start(): void {
   $('logout').addEventListener('click', () => void api('POST', '/api/logout').finally(() => showLogin()));
   window.addEventListener('hashchange', () => { if (session !== undefined) route(); });
   // Time-in-state ticks without server traffic.
-  setInterval(() => { if (snap !== undefined && tab === 'overview' && document.activeElement?.tagName !== 'SELECT') { snap = { ...snap, timeMs: Date.now() }; } }, 1000);
+  setInterval(() => { if (snap !== undefined && tab === 'overview') renderOverview(); }, 1000);
   void fetch('/api/session', { credentials: 'same-origin' }).then(async (r) => {
     if (r.ok) await afterLogin((await r.json()) as SessionInfo);
     else showLogin();
