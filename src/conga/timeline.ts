@@ -52,7 +52,7 @@ export class IncidentTracker {
         if (r.result === 'success' || r.result === 'ok') {
           if (!inc.fenced) {
             inc.fenced = true;
-            this.push(inc, 'fencing', r.victim, r.startedMs, `${r.method ?? '?'} / ${r.device ?? '?'} started${r.by !== null ? ` by ${r.by}` : ''}`);
+            if (!inc.phases.some((p) => p.name === 'fencing')) this.push(inc, 'fencing', r.victim, r.startedMs, `${r.method ?? '?'} / ${r.device ?? '?'} started${r.by !== null ? ` by ${r.by}` : ''}`);
             this.push(inc, 'fenced', r.victim, r.durationMs !== null ? r.startedMs + r.durationMs : s.timeMs,
               `${r.method ?? 'method ?'} / ${r.device ?? 'device ?'}${r.durationMs !== null ? ` in ${r.durationMs} ms` : ''}`);
             changed = true;

@@ -91,7 +91,7 @@ describe('conga incident timeline', () => {
     expect(inc!.open).to.equal(false);
     expect(inc!.totalMs).to.equal(300);
     expect(inc!.phases.map((p) => `${p.name}@${p.sinceStartMs}`)).to.deep.equal(
-      ['node lost@0', 'fencing@20', 'fenced@100', 'service recovered@300']);
+      ['node lost@0', 'fencing@0', 'fenced@100', 'service recovered@300']);
   });
   it('keeps at most 50 incidents', () => {
     const t = new IncidentTracker();
