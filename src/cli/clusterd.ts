@@ -1,13 +1,18 @@
 // clusterd: the node daemon (cman + qdisk today; fenced, rgmanager and conga join as modules).
 // Runs in the foreground (systemd style); logs to stderr. SIGTERM/SIGINT = clean leave.
 import { configureLogging, getLogger, type LogLevel } from '../log/index.js';
-import { formatProblem, loadClusterConf } from '../config/index.js';
+import type { ConfigProblem } from '../config/types.js';
+import { loadClusterConfInWorker } from '../cman/config-worker.js';
 import { ApiServer, resolveRunDir } from '../api/index.js';
 import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
+import { stopModules, type ClusterdModule } from '../cman/module.js';
+import { clusterModules } from '../rgmanager/daemon/modules.js';
+
+/** Modules hosted beside cman (fenced, rgmanager and conga register here as they arrive). */
+const modules: ClusterdModule[] = [...clusterModules()];
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
-import { startClusterModules } from '../rgmanager/daemon/modules.js';
-import { CONGA_USAGE, defaultCongaArgs, parseCongaArg, startConga, type CongaArgs, type CongaHandle } from '../conga/index.js';
+import { CONGA_USAGE, congaModule, defaultCongaArgs, parseCongaArg, type CongaArgs } from '../conga/index.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
 
@@ -52,12 +57,16 @@ function parse(argv: string[]): Args | number {
   return a;
 }
 
+/** Same text as config's formatProblem(), without loading the parser into this isolate. */
+const formatProblem = (p: ConfigProblem) => `${p.file}:${p.line}: ${p.where}: ${p.message}`;
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (typeof args === 'number') { process.exitCode = args; return; }
+  modules.push(congaModule(args.conga, args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined)); // web page, last to start
   let loaded;
   try {
-    loaded = await loadClusterConf(args.conf);
+    loaded = await loadClusterConfInWorker(args.conf);
   } catch (err) {
     process.stderr.write(`clusterd: cannot read ${args.conf}: ${(err as Error).message}\n`);
     process.exitCode = 1;
@@ -85,13 +94,12 @@ async function main(): Promise<void> {
   const runDir = resolveRunDir(args.runDir);
   const api = new ApiServer(runDir, CMAN_VERSION);
   let exiting = false;
-  let conga: CongaHandle | undefined;
   const cman = new CmanDaemon({
     config, node, addresses, keys: keys.keys, encrypt: config.totem.secauth, api,
     onExit: (code) => {
       if (exiting) return;
       exiting = true;
-      void (conga?.close() ?? Promise.resolve()).catch(() => undefined).then(() => api.close()).finally(() => {
+      void stopModules(modules, 'cman stopped', (m) => log.warn(m)).then(() => api.close()).finally(() => {
         clearInterval(watchdog);
         process.exitCode = code;
         // Give winston a moment to flush; nothing else is left running.
@@ -114,12 +122,14 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const modules = startClusterModules(config, node, cman, api); // fenced + rgmanager
-  try {
-    conga = await startConga({ args: args.conga, runDir, runDirExplicit: args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined,
-      nodeName: node.name, nodeAddress: addresses.get(node.nodeid)!, config: () => config, cman, api });
-  } catch (err) {
-    log.error(`conga (web page) not started: ${(err as Error).message}`);
+  for (const m of modules) {
+    try {
+      await m.start({ config, node, cman, api, runDir });
+    } catch (err) {
+      log.error(`module ${m.name} failed to start: ${(err as Error).message}`);
+      await cman.leave(false);
+      return;
+    }
   }
   log.notice(`clusterd ${process.pid} running; key from ${keys.origin} (fingerprint ${keyFingerprint(keys.keys)}), ` +
     `${config.totem.secauth ? 'AES-256-GCM + ' : ''}HMAC-SHA-256; socket ${runDir}`);
@@ -132,8 +142,8 @@ async function main(): Promise<void> {
   }, 30_000);
   watchdog.unref();
   const onSignal = (sig: string) => {
-    log.notice(`${sig} received: stopping local services, then leaving the cluster`);
-    void modules.shutdown().finally(() => cman.leave(false));
+    log.notice(`${sig} received: leaving the cluster`);
+    void stopModules(modules, sig, (m) => log.warn(m)).then(() => cman.leave(false));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { ClusterConfig } from '../config/index.js';
 import { ApiError, type ApiServer } from '../api/index.js';
 import type { CmanDaemon } from '../cman/daemon.js';
+import type { ClusterdModule } from '../cman/module.js';
+import { resolveAddress } from '../cman/nodename.js';
 import type { JsonValue } from '../cman/membership/types.js';
 import { getLogger } from '../log/index.js';
 import { CongaServer } from './server.js';
@@ -157,4 +159,30 @@ export async function startConga(o: StartCongaOptions): Promise<CongaHandle> {
   await server.listen();
   const s = server; const l = link;
   return { server: s, close: async () => { await s.close(); l.close(); } };
+}
+
+/**
+ * conga as a clusterd module (started last, stopped first). A failure to serve the page (port in
+ * use, bad certificate) is logged and does not take the node out of the cluster.
+ */
+export function congaModule(args: CongaArgs, runDirExplicit: boolean): ClusterdModule {
+  let handle: CongaHandle | undefined;
+  return {
+    name: 'conga',
+    async start(ctx) {
+      const log = getLogger('conga', { node: ctx.node.name });
+      try {
+        handle = await startConga({
+          args, runDir: ctx.runDir, runDirExplicit, nodeName: ctx.node.name, nodeAddress: await resolveAddress(ctx.node.name),
+          config: () => ctx.config, cman: ctx.cman, api: ctx.api,
+        });
+      } catch (err) {
+        log.error(`conga (web page) not started: ${(err as Error).message}`);
+      }
+    },
+    async stop() {
+      await handle?.close();
+      handle = undefined;
+    },
+  };
 }

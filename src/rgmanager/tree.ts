@@ -346,7 +346,10 @@ class Builder {
     for (const el of rm.children) {
       if (structuralTags.has(el.tag)) continue;
       const rule = this.rules.get(el.tag);
-      if (rule === undefined) continue;
+      if (rule === undefined) {
+        this.problem('warning', el.line, el.tag, `<${el.tag}> under <rm> is not a resource type (no agent provides it); ignored`);
+        continue;
+      }
       const n = this.buildNode(el, rule, undefined);
       if (n !== undefined) roots.push(n);
     }

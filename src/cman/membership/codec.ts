@@ -134,7 +134,7 @@ function origin(v: unknown): RequestOrigin {
 
 function viewBody(o: Obj): Extract<EntryBody, { k: 'view' }> {
   return {
-    k: 'view', history: str(o, 'history', 64), generation: int(o, 'generation'), members: arr(o, 'members', 1024).map(member),
+    k: 'view', history: str(o, 'history', 64), base: int(o, 'base'), generation: int(o, 'generation'), members: arr(o, 'members', 1024).map(member),
     quorum: int(o, 'quorum'),
     left: arr(o, 'left', 1024).map((x) => {
       const l = obj(x, 'left');
@@ -186,9 +186,11 @@ export function validateMessage(raw: unknown): Message {
   const inc = int(o, 'inc');
   switch (t) {
     case 'vote':
-      return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), lastTerm: int(o, 'lastTerm'), fresh: bool(o, 'fresh') };
+      return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), lastTerm: int(o, 'lastTerm'), fresh: bool(o, 'fresh'),
+        history: str(o, 'history', 64), base: int(o, 'base') };
     case 'voteResp':
-      return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted'), fresh: bool(o, 'fresh'), better: bool(o, 'better') };
+      return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted'), fresh: bool(o, 'fresh'), better: bool(o, 'better'),
+        commit: int(o, 'commit') };
     case 'append':
       return { t, inc, term: int(o, 'term'), prevIndex: int(o, 'prevIndex'), prevTerm: int(o, 'prevTerm'),
         entries: arr(o, 'entries', 256).map(logEntry), commit: int(o, 'commit'), ts: num(o, 'ts'),

@@ -44,10 +44,16 @@ interface Peer {
 
 type Change =
   | { op: 'join'; nodeid: NodeId; inc: number; votes: number; expectedVotes: number }
-  | { op: 'remove'; nodeid: NodeId; reason: LeaveReason; origin?: RequestOrigin }
+  | { op: 'remove'; nodeid: NodeId; inc: number; reason: LeaveReason; origin?: RequestOrigin }
   | { op: 'setVotes'; nodeid: NodeId; votes: number; origin: RequestOrigin }
   | { op: 'setExpected'; expectedVotes: number; origin: RequestOrigin }
   | { op: 'recalc' };
+
+interface Grant {
+  inc: number;
+  fresh: boolean;
+  commit: number;
+}
 
 interface PendingCommand {
   reqId: number;
@@ -147,9 +153,9 @@ class Core implements MembershipCore {
   private roundEndMs = 0;
   private formation = false;
   private reelect = false;
-  private granted = new Map<NodeId, { inc: number; fresh: boolean }>();
+  private granted = new Map<NodeId, Grant>();
   /** Leader after a re-formation election: when to write the new history's first view, and who voted. */
-  private reform: { atMs: number; electedMs: number; voters: Map<NodeId, { inc: number; fresh: boolean }> } | null = null;
+  private reform: { atMs: number; electedMs: number; voters: Map<NodeId, Grant> } | null = null;
 
   // log: entry i (logStart < i <= lastIndex) is log[i - logStart - 1]
   private log: LogEntry[] = [];
@@ -176,6 +182,7 @@ class Core implements MembershipCore {
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
   private readonly killSentMs = new Map<string, number>();
+  private readonly beaconReplyMs = new Map<NodeId, number>();
 
   // local commands
   private nextSeq = 1;
@@ -310,6 +317,22 @@ class Core implements MembershipCore {
     // No view entry after logStart: the latest one is the snapshot's (at or before logStart).
     this.logView = this.snap.view;
     this.logViewIndex = this.snap.viewIndex;
+  }
+
+  /** Up to which index our log surely agrees with the history our latest view's history re-formed from. */
+  private historyBase(): number {
+    const r = this.reformAt();
+    return r !== null && this.logView !== null && this.entryAt(r.index).body.k === 'view' &&
+      (this.entryAt(r.index).body as ViewBody).history === this.logView.history ? r.base : 0;
+  }
+
+  /** The latest re-formation view in the log (a view whose history differs from the one before it). */
+  private reformAt(): { index: number; base: number } | null {
+    for (let i = this.log.length - 1; i >= 0; i--) {
+      const b = this.log[i]!.body;
+      if (b.k === 'view' && b.base > 0) return { index: this.logStart + i + 1, base: b.base };
+    }
+    return null;
   }
 
   private appendEntry(body: EntryBody): number {
@@ -489,11 +512,12 @@ class Core implements MembershipCore {
     this.votedFor = this.me;
     this.setLeader(null, 0, nowMs);
     this.formation = this.lastIndex() === 0;
-    this.granted = new Map([[this.me, { inc: this.inc, fresh: this.formation }]]);
+    this.granted = new Map([[this.me, { inc: this.inc, fresh: this.formation, commit: this.commitIndex }]]);
     this.roundEndMs = nowMs + this.roundMs;
     if (!reelect) this.peers.clear();
     this.emit({ kind: 'broadcast', message: { t: 'vote', inc: this.inc, term: this.term, lastIndex: this.lastIndex(),
-      lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation } });
+      lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation, history: this.logView?.history ?? '',
+      base: this.historyBase() } });
     this.checkElectionWon(nowMs);
   }
 
@@ -522,7 +546,8 @@ class Core implements MembershipCore {
       if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
     } else if (votes >= threshold) {
       this.becomeLeader(nowMs, false);
-    } else if (votes + freshVotes >= threshold && roundOver && !this.reelect) {
+    } else if (votes + freshVotes >= threshold && roundOver &&
+        ![...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
       // Members that restarted lost their state; with them the survivors re-form the cluster (a new history).
       this.becomeLeader(nowMs, true);
     }
@@ -566,7 +591,7 @@ class Core implements MembershipCore {
       }
       members.sort((a, b) => a.nodeid - b.nodeid);
       const quorum = this.computeQuorum(members, 0, true);
-      this.appendEntry({ k: 'view', history: `${this.me}:${this.inc}:${this.term}`, generation: GENERATION_STEP, members,
+      this.appendEntry({ k: 'view', history: `${this.me}:${this.inc}:${this.term}`, base: 0, generation: GENERATION_STEP, members,
         quorum, left: [], origins: [] });
       for (const m of members) {
         const p = this.peers.get(m.nodeid);
@@ -603,23 +628,35 @@ class Core implements MembershipCore {
 
   private appendReformView(nowMs: number): void {
     const r = this.reform!;
+    const view0 = this.logView!;
+    // Members left out must have lost any lease we gave them (we may be re-elected, keeping them).
+    for (const m of view0.members) {
+      const p = this.peers.get(m.nodeid);
+      const kept = r.voters.get(m.nodeid)?.inc === m.incarnation ||
+        (p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs && p.matchIndex >= this.lastIndex());
+      if (!kept && p !== undefined && p.inc === m.incarnation && nowMs < p.grantedUntil + this.graceMs) return;
+    }
     this.reform = null;
+    // Our uncommitted tail (possibly committed by the old history without our knowing) is kept, as
+    // Raft keeps it; it commits with the new history's first view (see `base`).
     const view = this.logView!;
     const members = new Map<NodeId, ViewMember>();
     for (const [n, g] of r.voters) {
-      const m = memberOf(view, n);
-      if (m !== undefined && m.incarnation === g.inc) members.set(n, m);
+      const m = this.knownMember(n, g.inc);
+      if (m !== undefined) members.set(n, m);
       else if (g.fresh) members.set(n, { nodeid: n, incarnation: g.inc, votes: this.specs.get(n)?.votes ?? 0, expectedVotes: this.cfg.expectedVotes });
     }
+    // Members that follow us and hold all our log are kept too (they agree with our history).
     for (const m of view.members) {
       const p = this.peers.get(m.nodeid);
-      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs) members.set(m.nodeid, m);
+      if (!members.has(m.nodeid) && p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs &&
+          p.matchIndex >= this.lastIndex()) members.set(m.nodeid, m);
     }
     const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
     const left = view.members.filter((m) => !isMember({ ...view, members: list }, m.nodeid, m.incarnation))
       .map((m) => ({ nodeid: m.nodeid, incarnation: m.incarnation, reason: (members.has(m.nodeid) ? 'restarted' : 'failed') as LeaveReason }));
-    this.appendEntry({ k: 'view', history: `${this.me}:${this.inc}:${this.term}`, generation: view.generation + GENERATION_STEP,
-      members: list, quorum: this.computeQuorum(list, view.quorum, false), left, origins: [] });
+    this.appendEntry({ k: 'view', history: `${this.me}:${this.inc}:${this.term}`, base: this.commitIndex,
+      generation: view.generation + GENERATION_STEP, members: list, quorum: this.computeQuorum(list, view.quorum, false), left, origins: [] });
     for (const m of list) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
     this.broadcastAppends(nowMs);
   }
@@ -627,9 +664,11 @@ class Core implements MembershipCore {
   private broadcastAppends(nowMs: number): void {
     const view = this.logView;
     for (const n of this.others) {
-      const m = memberOf(view, n);
-      if (m !== undefined) {
-        const p = this.peerFor(n, m.incarnation, nowMs);
+      // Replicate to members of the latest view, of the committed one and (re-forming) to our voters.
+      const r = this.reform?.voters.get(n);
+      const inc = memberOf(view, n)?.incarnation ?? (r !== undefined ? r.inc : memberOf(this.appliedView, n)?.incarnation);
+      if (inc !== undefined) {
+        const p = this.peerFor(n, inc, nowMs);
         this.sendAppend(n, p, nowMs);
       } else {
         this.send(n, { t: 'beacon', inc: this.inc, term: this.term, generation: this.appliedView?.generation ?? 0 });
@@ -655,9 +694,14 @@ class Core implements MembershipCore {
     const prevIndex = Math.min(p.nextIndex - 1, this.lastIndex());
     const from = prevIndex - this.logStart;
     const entries = this.log.slice(from, from + this.limits.maxBatchEntries);
-    const lease = this.leaseGrant(p, nowMs);
+    const lease = this.isViewMember(n, p.inc) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
+    // A follower learns that a re-formed history's first view (and the old tail before it) is
+    // committed only together: never a commit index between the view's base and the view.
+    let commit = this.commitIndex;
+    const r = this.reformAt();
+    if (r !== null && prevIndex + entries.length < r.index) commit = Math.min(commit, r.base);
     this.send(n, { t: 'append', inc: this.inc, term: this.term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries,
-      commit: this.commitIndex, ts: nowMs, leaseEcho: lease.echo, leaseMs: lease.ms });
+      commit, ts: nowMs, leaseEcho: lease.echo, leaseMs: lease.ms });
   }
 
   private leaseGrant(p: Peer, nowMs: number): { echo: number; ms: number } {
@@ -717,7 +761,9 @@ class Core implements MembershipCore {
   /** Leader: fold suspected members and queued changes into one new view entry (one view change in flight). */
   private proposeViewChange(nowMs: number): void {
     if (this.role !== 'leader' || this.logView === null || this.reform !== null) return;
-    if (this.logViewIndex > this.commitIndex) return;
+    // Several views may be in flight: every view's quorum is a majority of all configured votes, so
+    // any two quorums intersect whatever the views (README); an uncommitted view whose new member
+    // died must not block the next one.
     const view = this.logView;
     const failed: Change[] = [];
     for (const m of view.members) {
@@ -725,7 +771,7 @@ class Core implements MembershipCore {
       const p = this.peers.get(m.nodeid);
       const lastReply = p !== undefined && p.inc === m.incarnation ? p.lastReplyMs : Number.NEGATIVE_INFINITY;
       const granted = p !== undefined && p.inc === m.incarnation ? p.grantedUntil : Number.NEGATIVE_INFINITY;
-      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) failed.push({ op: 'remove', nodeid: m.nodeid, reason: 'failed' });
+      if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) failed.push({ op: 'remove', nodeid: m.nodeid, inc: m.incarnation, reason: 'failed' });
     }
     // A killed node may still hold a lease (the kill message can be lost): remove it once that ran out.
     const queued: Change[] = [];
@@ -771,7 +817,7 @@ class Core implements MembershipCore {
         case 'remove': {
           const cur = members.get(c.nodeid);
           if (c.origin !== undefined) origins.push(c.origin);
-          if (cur === undefined) break;
+          if (cur === undefined || cur.incarnation !== c.inc) break;
           members.delete(c.nodeid);
           if (!left.some((l) => l.nodeid === c.nodeid)) left.push({ nodeid: c.nodeid, incarnation: cur.incarnation, reason: c.reason });
           if (c.reason === 'removed') {
@@ -805,7 +851,7 @@ class Core implements MembershipCore {
     const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
     const quorum = this.computeQuorum(list, view.quorum, allowDecrease);
     const changed = !sameMembers(list, view.members);
-    const body: ViewBody = { k: 'view', history: view.history, generation: view.generation + (changed ? GENERATION_STEP : 0), members: list, quorum,
+    const body: ViewBody = { k: 'view', history: view.history, base: 0, generation: view.generation + (changed ? GENERATION_STEP : 0), members: list, quorum,
       left, origins };
     if (!changed && origins.length === 0 && quorum === view.quorum &&
         list.every((m, i) => m.votes === view.members[i]!.votes && m.expectedVotes === view.members[i]!.expectedVotes)) return null;
@@ -988,7 +1034,10 @@ class Core implements MembershipCore {
     if (promised) return;
     if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
     const myLastTerm = this.termAt(this.lastIndex()) ?? 0;
-    const upToDate = msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex());
+    // A candidate from another history (re-formed after restarts) must contain all we have committed.
+    const sameHistory = empty || msg.history === (this.logView?.history ?? '') || this.commitIndex <= msg.base;
+    const upToDate = sameHistory &&
+      (msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex()));
     const grant = msg.term === this.term && (this.votedFor === null || this.votedFor === from) && upToDate &&
       this.role === 'follower';
     if (grant) {
@@ -998,7 +1047,8 @@ class Core implements MembershipCore {
       // Our log is better than this candidate's: it cannot win with us, so we stand ourselves.
       this.eager = true;
     }
-    this.send(from, { t: 'voteResp', inc: this.inc, term: this.term, granted: grant, fresh: empty, better: !upToDate });
+    this.send(from, { t: 'voteResp', inc: this.inc, term: this.term, granted: grant, fresh: empty, better: !upToDate,
+      commit: this.commitIndex });
   }
 
   private onVoteResp(from: NodeId, msg: Extract<Message, { t: 'voteResp' }>, nowMs: number): void {
@@ -1024,7 +1074,7 @@ class Core implements MembershipCore {
       return;
     }
     if (this.role !== 'candidate' || msg.term !== this.term || !msg.granted) return;
-    this.granted.set(from, { inc: msg.inc, fresh: msg.fresh });
+    this.granted.set(from, { inc: msg.inc, fresh: msg.fresh, commit: msg.commit });
     this.checkElectionWon(nowMs);
   }
 
@@ -1104,7 +1154,11 @@ class Core implements MembershipCore {
       const t = this.termAt(idx);
       if (t === e.term) continue;
       if (t !== undefined) {
-        invariant(idx > this.commitIndex, `truncating committed entry ${idx} (commit ${this.commitIndex})`);
+        if (idx <= this.commitIndex) {
+          // Only after restarts lost a quorum's memory (a re-formed history): we cannot follow it.
+          this.stop('rejoin', from, `our committed log (index ${idx}) conflicts with the leader's history; restart to rejoin`);
+          return;
+        }
         this.log.length = idx - this.logStart - 1;
         this.recomputeLogView();
       }
@@ -1209,6 +1263,11 @@ class Core implements MembershipCore {
   private replyPeer(from: NodeId, inc: number, term: number, nowMs: number, echo: number, tsEcho: number): Peer | null {
     if (!this.isViewMember(from, inc)) {
       this.dropped++;
+      // A restarted node that took our log before its join was written: treat it as a join.
+      const m = memberOf(this.logView, from);
+      if (this.role === 'leader' && m !== undefined && m.incarnation < inc && !this.wasRemoved(from, inc)) {
+        this.onJoin(from, { t: 'join', inc, votes: this.specs.get(from)?.votes ?? 1, expectedVotes: this.cfg.expectedVotes }, nowMs);
+      }
       return null;
     }
     if (term > this.term) {
@@ -1271,8 +1330,17 @@ class Core implements MembershipCore {
       this.send(from, { t: 'join', inc: this.inc, votes: spec.votes, expectedVotes: this.cfg.expectedVotes });
       return;
     }
-    // Another leader that does not count us as a member, while we have state: split histories.
+    // A leader that does not count us as a member (it sends beacons only to non-members) while we
+    // have state: we were removed, or we are another history's leader. Announce ourselves, so that
+    // a quorate leader applies the dirty rule to us (cman kills such a node).
     if (this.role === 'leader' && !this.isViewMember(from, msg.inc)) this.strangerWithState(from, msg.inc, nowMs);
+    else if (this.role !== 'leader') {
+      const last = this.beaconReplyMs.get(from) ?? Number.NEGATIVE_INFINITY;
+      if (nowMs - last >= this.heartbeatMs) {
+        this.beaconReplyMs.set(from, nowMs);
+        this.send(from, { t: 'beacon', inc: this.inc, term: this.term, generation: this.appliedView?.generation ?? 0 });
+      }
+    }
   }
 
   private onJoin(from: NodeId, msg: Extract<Message, { t: 'join' }>, nowMs: number): void {
@@ -1430,6 +1498,7 @@ class Core implements MembershipCore {
     const totalVotes = view.members.reduce((a, m) => a + m.votes, 0) + this.qdiskVotesNow();
     switch (command.op) {
       case 'propose': {
+        if (this.reform !== null) return 'the cluster is re-forming; try again';
         if (this.lastIndex() - this.commitIndex >= this.limits.maxLogEntries) {
           this.rejected++;
           return 'too many uncommitted entries; try again';
@@ -1439,7 +1508,7 @@ class Core implements MembershipCore {
         return null;
       }
       case 'leave':
-        this.changes.push({ op: 'remove', nodeid: origin.nodeid, reason: command.remove ? 'removed' : 'left', origin });
+        this.changes.push({ op: 'remove', nodeid: origin.nodeid, inc: origin.inc, reason: command.remove ? 'removed' : 'left', origin });
         break;
       case 'kill': {
         const m = memberOf(view, command.nodeid);
@@ -1449,7 +1518,7 @@ class Core implements MembershipCore {
           const p = this.peers.get(m.nodeid);
           if (p !== undefined && p.inc === m.incarnation) p.revoked = true;
         }
-        this.changes.push({ op: 'remove', nodeid: m.nodeid, reason: 'killed', origin });
+        this.changes.push({ op: 'remove', nodeid: m.nodeid, inc: m.incarnation, reason: 'killed', origin });
         break;
       }
       case 'setExpectedVotes':

@@ -224,6 +224,8 @@ export type EntryBody =
   | { readonly k: 'view';
       /** Identity of the cluster history (who formed it): `nodeid:incarnation:term` of the forming leader. */
       readonly history: string;
+      /** Re-formed history: the commit index its leader knew; entries after it belong to this history. 0 otherwise. */
+      readonly base: number;
       readonly generation: number; readonly members: readonly ViewMember[];
       /** cman's Q for this view (computed by the leader with the ratchet rules). */
       readonly quorum: number;
@@ -256,10 +258,14 @@ export interface SnapshotMeta {
 }
 
 export type Message =
-  | { readonly t: 'vote'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly fresh: boolean }
+  | { readonly t: 'vote'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly fresh: boolean;
+      /** History of the candidate's latest view, and the index its log is known to agree with the history it re-formed from. */
+      readonly history: string; readonly base: number }
   /** `fresh`: the voter has no log (a new or restarted node); `better`: the voter's log is more up to date than the candidate's. */
   | { readonly t: 'voteResp'; readonly inc: number; readonly term: number; readonly granted: boolean; readonly fresh: boolean;
-      readonly better: boolean }
+      readonly better: boolean;
+      /** The voter's commit index. */
+      readonly commit: number }
   | { readonly t: 'append'; readonly inc: number; readonly term: number; readonly prevIndex: number; readonly prevTerm: number;
       readonly entries: readonly LogEntry[]; readonly commit: number;
       /** Leader's clock at sending (echoed in the reply; the leader's quorum lease counts from it). */

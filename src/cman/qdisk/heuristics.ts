@@ -24,6 +24,14 @@ export function heuristicResult(st: HeuristicState, success: boolean, tko: numbe
   return was !== st.up;
 }
 
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
 export interface Score { readonly score: number; readonly scoreMax: number }
 
 /** Most bytes of a heuristic's output kept (the rest is discarded). */
@@ -72,7 +80,7 @@ export class HeuristicRunner {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
-    for (const c of this.children) c.kill('SIGKILL');
+    for (const c of this.children) killGroup(c);
     this.children.clear();
   }
 
@@ -80,7 +88,8 @@ export class HeuristicRunner {
     const h = this.heuristics[i]!;
     return new Promise((resolve) => {
       let done = false;
-      const child = spawn('sh', ['-c', h.program], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Own process group, so a timed-out heuristic is killed with everything it started.
+      const child = spawn('sh', ['-c', h.program], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       this.children.add(child);
       let out = 0;
       const sink = (b: Buffer) => { out += b.length; if (out > MAX_OUTPUT_BYTES) child.stdout?.removeAllListeners('data'); };
@@ -97,7 +106,7 @@ export class HeuristicRunner {
         }
         resolve();
       };
-      const timer = setTimeout(() => { child.kill('SIGKILL'); finish(false); }, Math.max(1, this.absmaxS) * 1000);
+      const timer = setTimeout(() => { killGroup(child); finish(false); }, Math.max(1, this.absmaxS) * 1000);
       child.on('error', () => finish(false));
       child.on('exit', (code, signal) => finish(code === 0 && signal === null));
     });

@@ -27,6 +27,8 @@ export interface BmcCoreOptions {
   cipherSuites?: number[];
   maxSessions?: number;
   sessionTimeoutMs?: number;
+  /** BMC key Kg (RMCP+ "two-key" login); default none: the SIK is keyed with the password. */
+  kg?: Buffer;
 }
 
 export type PowerEffect = 'off' | 'on' | 'cycle' | 'reset' | 'soft';
@@ -419,7 +421,7 @@ export class BmcCore {
       head[1] = 0x0f;
       return { replies: [encodeRmcpPlusFrame(PayloadType.rakp4, 0, 0, head)], effects: [] };
     }
-    const keys = deriveKeys(kuid, s.rakp);
+    const keys = deriveKeys(this.o.kg !== undefined && this.o.kg.length > 0 ? this.o.kg : kuid, s.rakp);
     s.security = { keys, integrity: s.suite.integrity !== 0, confidentiality: s.suite.confidentiality !== 0 };
     s.state = 'active';
     s.priv = Math.min(s.maxPriv, privilegeCode.user);

@@ -29,6 +29,8 @@ export interface BmcSimOptions {
   cipherSuites?: number[];
   sessionTimeoutMs?: number;
   guid?: Buffer;
+  /** BMC key Kg (binary). */
+  kg?: Buffer;
   /** Called for power changes and hook results (the CLI logs them). */
   log?: (line: string) => void;
 }
@@ -49,6 +51,7 @@ export class BmcSimulator {
       ...(o.lanAuthTypes !== undefined ? { lanAuthTypes: o.lanAuthTypes } : {}),
       ...(o.cipherSuites !== undefined ? { cipherSuites: o.cipherSuites } : {}),
       ...(o.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: o.sessionTimeoutMs } : {}),
+      ...(o.kg !== undefined ? { kg: o.kg } : {}),
     });
     if (o.stateFile !== undefined) {
       const fromFile = this.readStateFile();
@@ -172,6 +175,7 @@ suites 1, 2, 3; Get Chassis Status and Chassis Control (on, off, cycle, reset, s
   --auth-types LIST      IPMI 1.5 auth types offered, comma separated (default md5,password)
   --cipher-suites LIST   RMCP+ cipher suites offered (default 1,2,3)
   --session-timeout-ms N drop idle sessions after N ms (default 60000)
+  --kg HEX               BMC key Kg for RMCP+ (ipmitool -y, fence_ipmilan --hexadecimal-kg)
   -q, --quiet            no log lines
   -h, --help             this text
 Prints "ipmi_bmc_sim: listening on ADDR:PORT" on stdout when ready; stops on SIGTERM/SIGINT.`;
@@ -220,6 +224,12 @@ export async function main(argv: string[]): Promise<number> {
         case '--on-power-on': opt.onPowerOn = val(); break;
         case '--cycle-delay-ms': opt.cycleDelayMs = int(); break;
         case '--session-timeout-ms': opt.sessionTimeoutMs = int(); break;
+        case '--kg': {
+          const v = val();
+          if (!/^([0-9a-fA-F]{2}){1,20}$/.test(v)) throw new Error('--kg must be 1 to 20 bytes of hexadecimal');
+          opt.kg = Buffer.from(v, 'hex');
+          break;
+        }
         case '--auth-types': {
           const list = val().split(',').map((s) => s.trim().toLowerCase());
           for (const t of list) if (t !== 'md5' && t !== 'password' && t !== 'none') throw new Error(`--auth-types: unknown "${t}"`);

@@ -46,7 +46,8 @@ export type CoreStep =
   | { kind: 'closed' }
   | { kind: 'fail'; error: IpmiError; datagram?: Buffer };
 
-type Phase =
+/** Where the session stands. */
+export type ClientPhase =
   | 'idle' | 'authcaps' | 'challenge' | 'activate' | 'open' | 'rakp1' | 'rakp3' | 'setpriv'
   | 'ready' | 'request' | 'closing' | 'closed' | 'failed';
 
@@ -68,7 +69,7 @@ interface PlusSession {
 const privNames = ['', 'callback', 'user', 'operator', 'administrator'];
 
 export class IpmiClientCore {
-  private phase: Phase = 'idle';
+  private phase: ClientPhase = 'idle';
   private rqSeq: number;
   private readonly password: Buffer;
   private readonly username: Buffer;
@@ -96,7 +97,7 @@ export class IpmiClientCore {
     this.priv = privilegeCode[opts.privilege];
   }
 
-  get state(): Phase {
+  get state(): ClientPhase {
     return this.phase;
   }
   get isEstablished(): boolean {
@@ -475,7 +476,7 @@ export class IpmiClientCore {
 
   // ------------------------------------------------------------ send
 
-  private assertPhase(want: Phase, what: string): void {
+  private assertPhase(want: ClientPhase, what: string): void {
     if (this.phase !== want) throw new Error(`${what} in state ${this.phase}`);
   }
 

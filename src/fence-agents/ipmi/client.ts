@@ -176,7 +176,8 @@ export class IpmiLanClient {
       const core = this.core;
       if (core?.state === 'ready') {
         try {
-          await this.exchange(core, core.beginClose(), this.o.retries + 1, 'Close Session', true);
+          // One try: the BMC times a session out anyway, and a process should not wait for it.
+          await this.exchange(core, core.beginClose(), 1, 'Close Session', true);
         } catch {
           // The session is gone either way; the BMC times it out.
         }

@@ -28,6 +28,7 @@ export class Coordinator {
   private readonly seenRequests = new Set<string>();
   private readonly seenFailures = new Map<string, number>();
   private nextRequestId = 1;
+  private answers: { key: string; answer: AnswerRecord; requestKey: string }[] = [];
   private readonly writer: KvWriter;
   private tickTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -166,8 +167,8 @@ export class Coordinator {
         const v = this.engine.service(d.service);
         const answer: AnswerRecord = { code: d.code, message: d.message, owner: d.owner, state: v?.state ?? null, reason: d.reason.slice(0, MAX_WHY) };
         this.log.notice(`answer to ${req.node}: ${d.service} ${d.message}`, { service: d.service, reason: d.reason });
-        this.writer.set(answerKey(req.node, req.seq), answer as unknown as JsonValue);
-        this.writer.set(req.key, undefined);
+        // Written after the service records (persist), so whoever reads the answer sees the new state.
+        this.answers.push({ key: answerKey(req.node, req.seq), answer, requestKey: req.key });
         return;
       }
     }
@@ -211,7 +212,8 @@ export class Coordinator {
       const op = serviceOp(this.engine, si);
       const name = (i: number) => this.config.nodes[i]?.name ?? '?';
       const opRec: OpRecord | null = op === undefined ? null : {
-        id: this.seq[si]!, kind: op.kind, node: name(op.node), target: op.kind === 'migrate' ? name(op.target) : null, mode: op.purpose,
+        id: this.seq[si]!, kind: op.kind, node: name(op.node), target: op.kind === 'migrate' ? name(op.target) : null,
+        mode: op.kind === 'stop' ? op.purpose : this.why[si]!,
       };
       const rec: ServiceRecord = {
         v: { state: v.state, owner: v.owner, lastOwner: v.lastOwner, restarts: v.restarts, flags: v.flags, lastTransitionMs: v.lastTransitionMs },
@@ -221,6 +223,15 @@ export class Coordinator {
     }
     const nodes: NodesRecord = { e: saveNodes(this.engine), inc: Object.fromEntries(this.incs) };
     this.writer.set(NODES_KEY, nodes as unknown as JsonValue);
+    const answers = this.answers;
+    this.answers = [];
+    if (answers.length === 0) return;
+    void this.writer.idle('rg/s/').then(() => {
+      for (const a of answers) {
+        this.writer.set(a.key, a.answer as unknown as JsonValue);
+        this.writer.set(a.requestKey, undefined);
+      }
+    });
   }
 
   /** RG code name -> message, for answers made without the policy. */

@@ -65,7 +65,9 @@ export class RgManagerDaemon {
     } catch (err) {
       this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
     }
-    this.executor = new Executor({ logger: this.log, ...(this.opts.agentEnv !== undefined ? { env: this.opts.agentEnv } : {}) });
+    // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
+    const env = { CLUSTER_NODE_NAME: this.opts.node.name, OCF_RESKEY_CRM_meta_on_node: this.opts.node.name, ...this.opts.agentEnv };
+    this.executor = new Executor({ logger: this.log, env });
     this.local = new LocalServices(config, port, this.executor, forest, this.opts.node.name, this.log);
     if (this.stopped) return;
     // Watch the records before anything else so no commit is missed.

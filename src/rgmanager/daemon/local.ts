@@ -153,11 +153,16 @@ export class LocalServices {
     const active = ['starting', 'started', 'stopping', 'recoverable', 'migrating'].includes(before.v.state);
     const prevOwner = before.v.owner;
     if (!active || prevOwner === null || prevOwner === this.me) return undefined;
+    // The previous owner's stop succeeded (its "stopped" record may have been coalesced away).
+    const stop = before.op;
+    if (stop !== null && stop.kind === 'stop' && stop.node === prevOwner) {
+      const r = kvValue<ResultRecord>(this.port, resultKey(id));
+      if (r !== undefined && r.opId === stop.id && r.kind === 'stop' && r.node === prevOwner && r.ok) return undefined;
+    }
     const node = this.config.nodes.find((n) => n.name === prevOwner);
     const member = node !== undefined && this.port.view().members.some((m) => m.nodeid === node.nodeid);
     if (member) return `${prevOwner} still runs it`;
     if (!victimSafe(kvValue<VictimRecord>(this.port, `fence/v/${prevOwner}`))) return `previous owner ${prevOwner} is not fenced`;
-    void id;
     return undefined;
   }
 

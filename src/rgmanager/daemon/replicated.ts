@@ -26,6 +26,7 @@ export class KvWriter {
   private readonly inFlight = new Set<string>();
   private gen = 0;
   private closed = false;
+  private idleWaiters: { prefix: string; resolve: () => void }[] = [];
 
   constructor(private readonly port: ClusterPort, private readonly active: () => boolean,
     private readonly onError: (key: string, err: Error) => void = () => undefined) {}
@@ -45,16 +46,35 @@ export class KvWriter {
     this.kick(key);
   }
 
+  /** Resolves once no write of a key under `prefix` is waiting or in flight. */
+  idle(prefix: string): Promise<void> {
+    if (!this.busyUnder(prefix)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ prefix, resolve }));
+  }
+
+  private busyUnder(prefix: string): boolean {
+    for (const k of this.desired.keys()) if (k.startsWith(prefix)) return true;
+    for (const k of this.inFlight) if (k.startsWith(prefix)) return true;
+    return false;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    const still: { prefix: string; resolve: () => void }[] = [];
+    for (const w of this.idleWaiters) if (this.busyUnder(w.prefix) && !this.closed) still.push(w); else w.resolve();
+    this.idleWaiters = still;
+  }
+
   /** Forget everything not yet written (e.g. lost the coordinator role). */
-  clear(): void { this.desired.clear(); }
-  close(): void { this.closed = true; this.desired.clear(); }
+  clear(): void { this.desired.clear(); this.checkIdle(); }
+  close(): void { this.closed = true; this.desired.clear(); this.checkIdle(); }
   get pendingCount(): number { return this.desired.size; }
 
   private kick(key: string): void {
     if (this.inFlight.has(key) || this.closed) return;
     const d = this.desired.get(key);
     if (d === undefined) return;
-    if (!this.active()) { this.desired.delete(key); return; }
+    if (!this.active()) { this.desired.delete(key); this.checkIdle(); return; }
     this.inFlight.add(key);
     const cmd: AppCommand = d.value === undefined ? { op: 'delete', key } : { op: 'put', key, value: d.value };
     this.port.propose(cmd).then(() => {
@@ -62,6 +82,7 @@ export class KvWriter {
       const now = this.desired.get(key);
       if (now !== undefined && now.gen === d.gen) this.desired.delete(key);
       this.kick(key);
+      this.checkIdle();
     }, (err: Error) => {
       this.inFlight.delete(key);
       this.onError(key, err);

@@ -84,6 +84,13 @@ describe('cman with real clusterd processes', function () {
       const s = await waitFor('node 7 quorate again', DEADLINE_MS, () => quorateWith(c, ip(7), 1));
       expect(s.expectedVotes).to.equal(1);
       expect((await c.cmanTool(ip(7), ['kill', '-n', 'nosuchnode'])).stderr).to.equal("Can't kill node nosuchnode : No such file or directory\n");
+      const v = await c.cmanTool(ip(7), ['votes', '-v', '2']);
+      expect(v.code, v.stderr).to.equal(0);
+      const after = await waitFor('node 7 with 2 votes', DEADLINE_MS, async () => {
+        const x = await c.status(ip(7));
+        return x?.nodeVotes === 2 && x.totalVotes === 2 ? x : undefined;
+      });
+      expect(after.quorate).to.equal(true);
     });
   });
 

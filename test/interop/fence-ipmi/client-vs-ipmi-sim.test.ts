@@ -116,6 +116,23 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
     expect(sim.power()).to.equal('on');
   });
 
+  it('IPMI 1.5 auth type NONE, when the BMC offers it (ipmi_sim --auths "none md5 straight")', async () => {
+    const open = await startIpmiSim(9607, ['--auths', 'none md5 straight']);
+    try {
+      const c = client({ interface: 'lan', authType: 'none' }, 9607);
+      expect(await c.getPowerState()).to.equal('on');
+      await c.powerOff();
+      expect(open.power()).to.equal('off');
+      await c.close();
+      // and a BMC that does not offer it is refused before any login attempt
+      const refused = await client({ interface: 'lan', authType: 'none' }).getPowerState().then(() => undefined, (e: unknown) => e);
+      expect(refused).to.be.instanceOf(AuthenticationError);
+      expect((refused as Error).message).to.match(/does not offer IPMI 1.5 auth type NONE/);
+    } finally {
+      await open.stop();
+    }
+  });
+
   it('keep-warm: a kept session survives a BMC restart by logging in again', async () => {
     const c = client({ interface: 'lanplus', cipherSuite: 3, timeoutMs: 300 });
     expect(await c.getPowerState()).to.equal('on');

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BmcSimulator } from '../../../src/fence-agents/ipmi/bmc-sim.js';
 import { IpmiLanClient } from '../../../src/fence-agents/ipmi/client.js';
+import { fence } from '../../../src/fence-agents/index.js';
+import { closeIpmiSessionPool, enableIpmiSessionPool } from '../../../src/fence-agents/fence_ipmilan.js';
 import { execFileP, requirePeers, startOurSim, waitFor } from './peers.js';
 import { repoRoot } from '../../support/paths.js';
 import type { OurSim } from './peers.js';
@@ -103,6 +105,37 @@ describe('fence-ipmi interop: real ipmitool against our ipmi_bmc_sim', function 
   });
 });
 
+describe('fence-ipmi interop: BMC key Kg (ipmitool -y) against ipmi_bmc_sim --kg', function () {
+  this.timeout(60_000);
+  let sim: OurSim;
+  before(async function () {
+    requirePeers(this, ['ipmitool']);
+    sim = await startOurSim(9658, ['--kg', '0102030405']);
+  });
+  after(async () => {
+    await sim?.stop();
+  });
+  const base = ['-I', 'lanplus', '-C', '3', '-H', '127.0.0.1', '-p', '9658', '-U', 'admin', '-P', 'secret', '-N', '1', '-R', '1'];
+
+  it('ipmitool with the right Kg logs in, with a wrong one it cannot', async () => {
+    const ok = await execFileP('ipmitool', [...base, '-y', '0102030405', 'chassis', 'power', 'status']);
+    expect(ok.stdout).to.match(/Chassis Power is on/);
+    const bad = await execFileP('ipmitool', [...base, '-y', '0102030406', 'chassis', 'power', 'status']).then(
+      (r) => r.stdout + r.stderr, (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`);
+    expect(bad).to.match(/Unable to establish/);
+  });
+
+  it('fence_ipmilan --hexadecimal-kg: right key works, wrong key is a login failure', async () => {
+    const args = ['-a', '127.0.0.1', '-u', '9658', '-l', 'admin', '-p', 'secret', '-P', '-o', 'status'];
+    const ok = await execFileP(path.join(repoRoot, 'bin', 'fence_ipmilan'), [...args, '--hexadecimal-kg', '0102030405']);
+    expect(ok.stdout.trim()).to.equal('Status: ON');
+    const bad = await execFileP(path.join(repoRoot, 'bin', 'fence_ipmilan'), [...args, '--hexadecimal-kg', '0102030406'])
+      .then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(bad?.code).to.equal(1);
+    expect(bad?.stderr).to.match(/Unable to connect\/login to fencing device: RAKP 4 integrity check value does not match \(wrong BMC key Kg\?\)/);
+  });
+});
+
 describe('fence-ipmi interop: our client against our simulator over UDP', function () {
   this.timeout(30_000);
   const closers: Array<() => Promise<void>> = [];
@@ -167,13 +200,35 @@ describe('fence-ipmi interop: our client against our simulator over UDP', functi
 
   it('close() ends a command that is still waiting for an answer (ClosedError), at once', async () => {
     for (const when of ['before the first send', 'after a retransmit'] as const) {
-      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 100, retries: 50 });
+      const c = new IpmiLanClient({ host: '127.0.0.1', port: 9656, username: 'admin', password: 'secret', interface: 'lanplus', timeoutMs: 100, retries: 20 });
       const pending = c.getPowerState().then(() => undefined, (e: unknown) => e);
       if (when === 'after a retransmit') await waitFor('a retransmit', () => c.stats.retransmits > 0);
       await c.close();
       expect((await pending as Error).name, when).to.equal('ClosedError');
       expect(await c.getPowerState().then(() => undefined, (e: unknown) => (e as Error).name)).to.equal('ClosedError');
     }
+  });
+
+  it('in-process fence() with the session pool logs in once per BMC and reuses the session', async () => {
+    const sim = await simAt(9659);
+    const device = { agent: 'fence_ipmilan', args: { ip: '127.0.0.1', ipport: '9659', username: 'admin', password: 'secret', lanplus: '1', power_wait: '0' } };
+    enableIpmiSessionPool({ keepAliveMs: 0 });
+    try {
+      expect((await fence(device, {}, 'status')).exitCode).to.equal(0);
+      const off = await fence(device, {}, 'off');
+      expect(off).to.include({ ok: true, exitCode: 0, power: 'off', inProcess: true });
+      expect(sim.powerOn).to.equal(false);
+      expect((await fence(device, {}, 'status')).exitCode).to.equal(2);
+      expect(sim.core.stats.sessionsOpened).to.equal(1);
+      expect(sim.core.sessionCount).to.equal(1);
+    } finally {
+      await closeIpmiSessionPool();
+    }
+    expect(sim.core.sessionCount).to.equal(0);
+    // without the pool every run logs in and out, as fence-agents does
+    expect((await fence(device, {}, 'on')).exitCode).to.equal(0);
+    expect(sim.core.stats.sessionsOpened).to.equal(2);
+    expect(sim.core.sessionCount).to.equal(0);
   });
 
   it('keep-alive keeps a session open past the BMC session timeout', async () => {

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
-import { agentDirs, builtinAgentDir, clearMetadataCache, loadResourceRules } from '../../../src/rgmanager/rules.js';
+import { agentDirs, builtinAgentDir, clearMetadataCache, loadResourceRules, resourceTypeInfo } from '../../../src/rgmanager/rules.js';
+import { parseClusterConf } from '../../../src/config/index.js';
 import type { RuleSet } from '../../../src/rgmanager/rules.js';
 import { forestFromText } from '../../../src/rgmanager/load.js';
 import type { ResourceForest, TreeNode } from '../../../src/rgmanager/tree.js';
@@ -330,6 +331,18 @@ describe('rgtree: Debian resource-agents through our executor', function () {
     const after = await ex.status(t, { force: true });
     expect(after.ok).to.equal(false);
     expect(after.runs[1]!.result.rc).to.equal(7);
+  });
+
+  it('the config validator learns the agents found (Dummy is no longer an unknown type)', async function () {
+    const { rules } = await loadResourceRules(agentDirs(builtinAgentDir, { CLUSTER_AGENT_PATH: path.join(dir, 'agents') }));
+    const text = `<?xml version="1.0"?>
+<cluster name="c" config_version="1">
+<clusternodes><clusternode name="n1" nodeid="1"/><clusternode name="n2" nodeid="2"/></clusternodes>
+<rm><service name="s"><Dummy name="d" fake="x"/></service></rm>
+</cluster>`;
+    const unknown = (r: { problems: readonly { message: string }[] }): string[] => r.problems.map((p) => p.message).filter((m) => m.includes("unknown resource type 'Dummy'"));
+    expect(unknown(parseClusterConf(text, 'c.conf'))).to.have.length(1);
+    expect(unknown(parseClusterConf(text, 'c.conf', { resourceTypes: resourceTypeInfo(rules) }))).to.deep.equal([]);
   });
 });
 

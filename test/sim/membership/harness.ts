@@ -200,13 +200,17 @@ export class Sim {
   }
 
   private handleOutputs(n: SimNode, outs: Output[]): void {
+    // Entries committed in this step belong to the history the node is in after the step (a re-formed
+    // history commits the old tail together with its first view).
+    const after = outs.filter((o) => o.kind === 'view').pop();
+    const stepHistory = after?.kind === 'view' ? after.view.history : n.lastView?.history ?? '?';
     for (const o of outs) {
       switch (o.kind) {
         case 'send': this.transmit(n.id, o.to, o.message); break;
         case 'broadcast': for (const to of this.nodes.keys()) if (to !== n.id) this.transmit(n.id, to, o.message); break;
         case 'view': n.lastView = o.view; this.recordView(n, o.view); break;
         case 'committed': {
-          const history = n.lastView?.history ?? '?';
+          const history = stepHistory;
           this.recordEntry(n, history, o.index, `cmd:${JSON.stringify(o.origin)}:${JSON.stringify(o.command)}:${o.applied}`);
           if (n.committed.length < 10_000) n.committed.push({ index: o.index, key: o.command.key });
           break;

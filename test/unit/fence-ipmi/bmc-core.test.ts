@@ -158,6 +158,21 @@ describe('fence-ipmi: client core against BMC core (in memory)', () => {
     expect(bmc.sessionCount).to.equal(0);
   });
 
+  it('BMC key Kg: the same Kg logs in; another Kg fails at RAKP 4 with an AuthenticationError', () => {
+    const kg = Buffer.from('0102030405', 'hex');
+    const bmc = new BmcCore({ users: [{ name: 'admin', password: 'secret', privilege: 'administrator' }],
+      guid: Buffer.alloc(16, 0xab), random: seeded('bmc-kg'), powerOn: true, kg });
+    const good = client({ kg });
+    expect(pump(bmc, good, good.beginConnect()).kind).to.equal('established');
+    const s = pump(bmc, good, good.beginRequest(NetFn.chassis, Cmd.getChassisStatus));
+    expect(s.kind).to.equal('response');
+    const bad = client({ kg: Buffer.from('0102030406', 'hex') });
+    const step = pump(bmc, bad, bad.beginConnect());
+    expect(step.kind === 'fail' && step.error.message).to.match(/RAKP 4 integrity check value does not match/);
+    const none = client();
+    expect(pump(bmc, none, none.beginConnect()).kind).to.equal('fail');
+  });
+
   it('Get Channel Cipher Suites lists suites 1, 2, 3', () => {
     const bmc = makeBmc();
     // session-less, RMCP+ framed, as ipmitool sends it without -C

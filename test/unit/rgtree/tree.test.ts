@@ -130,7 +130,8 @@ describe('rgtree: tree building, ordering, inheritance and bad input', function 
       <ip ref="127.0.0.12"/>
       <script name="inl" file="/bin/inl"/>
     </service>
-    <service name="two"><ip ref="127.0.0.12"/><script ref="inl"/></service>`);
+    <service name="two"><ip ref="127.0.0.12"/><script ref="inl"/></service>
+    <servcie name="typo"/>`);
     const text = problems(f).join('\n');
     expect(text).to.contain('cluster.conf:7: ip:127.0.0.12: primary attribute collision: address="127.0.0.12" is already used by ip:127.0.0.12 (line 6)');
     expect(text).to.contain('cluster.conf:8: fs:nofile: required attribute "device" missing; resource ignored');
@@ -140,6 +141,7 @@ describe('rgtree: tree building, ordering, inheritance and bad input', function 
     expect(text).to.contain('cluster.conf:14: service:one/script:loop/script:loop: reference cycle: script:loop is nested inside itself (outer one at line 14)');
     expect(text).to.contain('cluster.conf:18: service:two/ip:127.0.0.12: ip:127.0.0.12 is already used 1 time(s), its agent allows 1');
     expect(text).to.contain('cluster.conf:18: service:two/script:inl: reference to script:inl, which is defined inline at line 16');
+    expect(text).to.contain('cluster.conf:19: servcie: <servcie> under <rm> is not a resource type (no agent provides it); ignored');
     expect(f.buildWarnings).to.deep.equal(['Warning: Max references exceeded for resource address (type ip)']);
     // Nothing else is lost: both services and their good resources are there.
     expect(ids(operationOrder(findRoot(f, 'service', 'one')!, 'start'))).to.deep.equal(['service:one', 'ip:127.0.0.12', 'script:loop', 'script:inl']);
