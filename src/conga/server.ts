@@ -91,7 +91,7 @@ export class CongaServer {
     this.sessions = new SessionTable(opts.sessionLimits);
     this.limiter = new LoginLimiter(opts.rateLimits);
     this.audit = new AuditLog(opts.stateDir);
-    this.snapshots = new SnapshotSource(opts.link, opts.nodeName, opts.config().quorumd !== undefined);
+    this.snapshots = new SnapshotSource(opts.link, opts.nodeName, opts.config().quorumd !== undefined, () => this.streams.size > 0);
     this.actions = new CongaActions(opts.link, this.snapshots, opts.config);
     this.routes = this.makeRoutes();
   }

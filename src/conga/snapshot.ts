@@ -17,11 +17,13 @@ export class SnapshotSource {
   readonly incidents = new IncidentTracker();
   private lastError = '';
 
-  constructor(private readonly link: DaemonLink, private readonly nodeName: string, private readonly qdiskConfigured: boolean) {}
+  /** `watched()` says whether anyone has the page open (the slow refresh runs only then). */
+  constructor(private readonly link: DaemonLink, private readonly nodeName: string, private readonly qdiskConfigured: boolean,
+    private readonly watched: () => boolean = () => true) {}
 
   start(): void {
     this.link.onEvent(() => this.refresh());
-    this.timer = setInterval(() => this.refresh(), SLOW_REFRESH_MS);
+    this.timer = setInterval(() => { if (this.watched()) this.refresh(); }, SLOW_REFRESH_MS);
     this.timer.unref();
     this.refresh();
   }
