@@ -12,7 +12,8 @@ export interface AuditRecord {
   readonly role: string;
   readonly ip: string;
   readonly action: string;
-  readonly target?: string;
+  /** What it was about (service, node, user), else the request path. */
+  readonly target: string;
   readonly params?: Readonly<Record<string, unknown>>;
   /** 'ok', 'refused' (auth/role/csrf), 'failed' (the cluster said no), 'error'. */
   readonly result: 'ok' | 'refused' | 'failed' | 'error';

@@ -36,6 +36,8 @@ export interface FenceHistoryRow {
   readonly startedMs: number;
   readonly durationMs: number | null;
   readonly by: string | null;
+  /** The agent's one-line result, or who ran it (fence_node on X). */
+  readonly message: string;
 }
 
 export interface ClusterSnapshot {

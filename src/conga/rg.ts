@@ -14,7 +14,7 @@ export interface RgPart {
 }
 
 function historyRow(e: FenceHistoryEntry): FenceHistoryRow {
-  return { victim: e.victim, method: e.method, device: e.device, result: e.result, startedMs: e.startedMs, durationMs: e.durationMs, by: e.master };
+  return { victim: e.victim, method: e.method, device: e.device, result: e.result, startedMs: e.startedMs, durationMs: e.durationMs, by: e.master, message: e.message };
 }
 
 export async function rgSnapshotPart(link: DaemonLink): Promise<RgPart> {

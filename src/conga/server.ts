@@ -66,7 +66,7 @@ interface Ctx {
   readonly body: Record<string, unknown>;
   readonly ip: string;
   /** Set by a handler: the audit record's target and params. */
-  audit: { target?: string; params?: Record<string, unknown>; user?: string };
+  audit: { target?: string; params?: Record<string, unknown>; user?: string; role?: string };
 }
 
 export class HttpError extends Error {
@@ -181,8 +181,8 @@ export class CongaServer {
     const auditRec = (result: AuditRecord['result'], status: number, message?: string): void => {
       if (!isChange) return;
       void this.audit.write({
-        time: new Date().toISOString(), node: this.opts.nodeName, user: ctx.audit.user ?? session?.user ?? '-', role: role ?? '-', ip,
-        action: route.action ?? `${method} ${url.pathname}`, ...(ctx.audit.target !== undefined ? { target: ctx.audit.target } : {}),
+        time: new Date().toISOString(), node: this.opts.nodeName, user: ctx.audit.user ?? session?.user ?? '-', role: ctx.audit.role ?? role ?? '-', ip,
+        action: route.action ?? `${method} ${url.pathname}`, target: ctx.audit.target ?? decodeURIComponent(url.pathname),
         ...(ctx.audit.params !== undefined ? { params: ctx.audit.params } : {}), result, status, ...(message !== undefined ? { message } : {}),
       });
     };
@@ -227,8 +227,8 @@ export class CongaServer {
     let body: Buffer | undefined; let type = 'text/html; charset=utf-8';
     if (p === '/' || p === '/index.html') body = Buffer.from(PAGE_HTML);
     else if (p === '/style.css') { body = Buffer.from(PAGE_CSS); type = 'text/css; charset=utf-8'; }
-    else if (/^\/js\/[a-z0-9-]+\.js$/.test(p)) {
-      type = 'text/javascript; charset=utf-8';
+    else if (/^\/js\/[a-z0-9-]+\.js(\.map)?$/.test(p)) {
+      type = p.endsWith('.map') ? 'application/json; charset=utf-8' : 'text/javascript; charset=utf-8';
       body = this.assets.get(p);
       if (body === undefined) {
         body = await readFile(path.join(pageDir, path.basename(p))).catch(() => undefined);
@@ -341,6 +341,7 @@ export class CongaServer {
       throw new HttpError(401, 'wrong user name or password');
     }
     for (const k of keys) this.limiter.success(k);
+    ctx.audit.role = rec.role;
     const s = this.sessions.create(rec.name, rec.role, now);
     ctx.res.setHeader('Set-Cookie', this.cookie(s.id, 12 * 3600));
     return { user: rec.name, role: rec.role, csrf: s.csrf, node: this.opts.nodeName };

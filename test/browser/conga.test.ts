@@ -220,4 +220,22 @@ describe('conga page in Chromium (real 3-node cluster)', function () {
       await vctx.close();
     }
   });
+
+  it('fences a node for an admin only after the node name is typed', async () => {
+    const victim = NODES[2]!;
+    await page.goto(`${base}/#fencing`);
+    await page.waitForSelector('#fence-nodes');
+    const before = (await page.locator('#fence-history tr').count());
+    await page.click(`#fence-nodes tr[data-node="${victim}"] button`);
+    await page.waitForSelector('#fence-confirm');
+    await page.fill('#fence-confirm', NODES[1]!);
+    expect(await page.locator('#dialog-ok').isDisabled()).to.equal(true);
+    await page.fill('#fence-confirm', victim);
+    expect(await page.locator('#dialog-ok').isDisabled()).to.equal(false);
+    await shot('14-fence-confirm');
+    await page.click('#dialog-ok');
+    await page.waitForFunction((n) => document.querySelectorAll('#fence-history tr').length > n, before, { timeout: 60_000 });
+    await page.waitForFunction((v) => Array.from(document.querySelectorAll('#fence-history tr')).some((r) => r.textContent?.includes(v) && /external|success/.test(r.textContent)), victim, { timeout: 30_000 });
+    await shot('15-fenced');
+  });
 });

@@ -127,7 +127,11 @@ function onSnapshot(): void {
   document.body.dataset['generation'] = String(snap.generation);
   if (tab === 'overview') renderOverview();
   else if (tab === 'timeline') void renderTimeline();
-  else if (tab === 'fencing') void renderFencing(false);
+  else if (tab === 'fencing') {
+    // Re-render only when something the tab shows changed (a button must not vanish under the mouse).
+    const sig = fencingSignature();
+    if (sig !== fencingSig) { fencingSig = sig; void renderFencing(false); }
+  }
 }
 
 // ---------------------------------------------------------------------------------- routing
@@ -143,7 +147,7 @@ function route(): void {
   view.dataset['tab'] = tab;
   switch (tab) {
     case 'overview': renderOverview(); break;
-    case 'fencing': void renderFencing(true); break;
+    case 'fencing': fencingSig = fencingSignature(); void renderFencing(true); break;
     case 'config': void renderConfig(); break;
     case 'timeline': void renderTimeline(); break;
     case 'users': void renderUsers(); break;
@@ -275,7 +279,11 @@ async function askAction(id: string, op: string, nodes: string[] | undefined): P
     h('select', { id: 'target-node', onchange: (e: Event) => { node = (e.target as HTMLSelectElement).value; void refresh(); } },
       h('option', { value: '' }, op === 'relocate' ? '(best node by policy)' : '(best node by policy)'),
       ...nodes.map((n) => h('option', { value: n }, n)))) : null;
-  body.replaceChildren(h('h2', {}, `${op} ${shortId(id)}`), picker ?? '', planBox);
+  const cli = h('p', { class: 'muted code', id: 'cli' });
+  const showCli = () => { cli.textContent = `Same as: ${clusvcadmLine(id, op, node)}`; };
+  picker?.addEventListener('change', showCli);
+  showCli();
+  body.replaceChildren(h('h2', {}, `${op} ${shortId(id)}`), picker ?? '', planBox, cli);
   $('dialog-ok').textContent = `Confirm ${op}`;
   void refresh();
   if (!(await openDialog())) return;
@@ -283,6 +291,13 @@ async function askAction(id: string, op: string, nodes: string[] | undefined): P
     const r = await api<{ message?: string }>('POST', `/api/services/${encodeURIComponent(id)}/${op}`, node !== '' ? { node } : {});
     toast(r.message ?? `${op} ${shortId(id)}: done`);
   } catch (err) { toast(`${op} ${shortId(id)} refused: ${(err as Error).message}`, true); }
+}
+
+/** The clusvcadm command that does the same (Hawk's "command log" idea). */
+function clusvcadmLine(id: string, op: string, node: string): string {
+  const flag: Record<string, string> = { enable: '-e', disable: '-d', relocate: '-r', restart: '-R', freeze: '-Z', unfreeze: '-U' };
+  const target = node !== '' && (op === 'enable' || op === 'relocate') ? ` -m ${node}` : op === 'enable' ? ' -F' : '';
+  return `clusvcadm ${flag[op] ?? op} ${shortId(id)}${target}`;
 }
 
 function openDialog(): Promise<boolean> {
@@ -335,8 +350,12 @@ interface Fencing {
   nodes: { name: string; methods: { name: string; devices: { name: string; agent: string; args: Record<string, string> }[] }[] }[];
   devices: { name: string; agent: string; args: Record<string, string> }[];
   postFailDelayS: number; postJoinDelayS: number;
-  history: { victim: string; method: string | null; device: string | null; result: string; startedMs: number; durationMs: number | null; by: string | null }[] | null;
+  history: { victim: string; method: string | null; device: string | null; result: string; startedMs: number; durationMs: number | null; by: string | null; message: string }[] | null;
 }
+
+let fencingSig = '';
+const fencingSignature = (): string => snap === undefined ? '' :
+  JSON.stringify([snap.fenceHistory?.length, snap.fenceHistory?.at(-1), snap.members.map((m) => [m.online, m.fence]), snap.features.fencing]);
 
 async function renderFencing(first: boolean): Promise<void> {
   const view = $('view');
@@ -356,8 +375,8 @@ async function renderFencing(first: boolean): Promise<void> {
   const history = f.history === null ? h('p', { class: 'muted' }, 'This daemon keeps no fence history yet.') :
     f.history.length === 0 ? h('p', { class: 'muted' }, 'No fencing so far.') :
       h('table', { id: 'fence-history' }, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Victim'), h('th', {}, 'Method / device'), h('th', {}, 'Result'), h('th', {}, 'Duration'), h('th', {}, 'By')),
-        ...f.history.slice().reverse().map((r) => h('tr', {}, h('td', {}, time(r.startedMs)), h('td', {}, r.victim), h('td', {}, `${r.method ?? '?'} / ${r.device ?? '?'}`),
-          h('td', {}, r.result), h('td', {}, r.durationMs !== null ? `${r.durationMs} ms` : '—'), h('td', {}, r.by ?? '—'))));
+        ...f.history.slice().reverse().map((r) => h('tr', {}, h('td', {}, time(r.startedMs)), h('td', {}, r.victim), h('td', {}, r.method === null && r.device === null ? '—' : `${r.method ?? '?'} / ${r.device ?? '?'}`),
+          h('td', { class: r.result === 'failed' ? 'error' : '' }, r.result, h('span', { class: 'muted' }, r.message !== '' ? ` — ${r.message}` : '')), h('td', {}, r.durationMs !== null ? `${r.durationMs} ms` : '—'), h('td', {}, r.by ?? '—'))));
   view.replaceChildren(
     h('div', { class: 'card' }, h('h2', {}, 'Fence methods per node'), nodes,
       h('p', { class: 'muted' }, `post_fail_delay ${f.postFailDelayS}s, post_join_delay ${f.postJoinDelayS}s`)),

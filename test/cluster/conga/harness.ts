@@ -101,7 +101,9 @@ export class CongaCluster {
     for (const a of this.o.addresses) this.start(a);
     await waitFor('a quorate cluster with every service started', 60_000, async () => {
       const s = await this.rgStatus(this.o.addresses[0]!);
-      return s !== undefined && s.quorate && s.nodes.every((n) => n.online) && s.services.every((v) => v.state === 'started');
+      // settled: web (ordered domain) is back on its best node, the first one
+      return s !== undefined && s.quorate && s.nodes.every((n) => n.online) && s.services.every((v) => v.state === 'started' && v.pending === null) &&
+        s.services.find((v) => v.id === 'service:web')?.owner === this.o.addresses[0];
     }, 200);
     await waitFor('the web page on every node', 20_000, async () => {
       for (const a of this.o.addresses) {

@@ -82,7 +82,7 @@ describe('conga incident timeline', () => {
     t.observe(snap(1000, all, [{ id: 'service:web', owner: 'n1' }, { id: 'service:db', owner: 'n2' }]));
     t.observe(snap(1100, { ...all, n1: false }, [{ id: 'service:web', owner: 'n1' }, { id: 'service:db', owner: 'n2' }], { n1: 'fencing' }));
     t.observe(snap(1250, { ...all, n1: false }, [{ id: 'service:web', owner: 'n1', state: 'stopped' }, { id: 'service:db', owner: 'n2' }], { n1: 'clean' },
-      [{ victim: 'n1', method: 'pdu', device: 'apc', result: 'success', startedMs: 1120, durationMs: 80, by: 'n2' }]));
+      [{ victim: 'n1', method: 'pdu', device: 'apc', result: 'success', startedMs: 1120, durationMs: 80, by: 'n2', message: 'Success: Powered OFF' }]));
     expect(t.list()[0]!.open).to.equal(true);
     t.observe(snap(1400, { ...all, n1: false }, [{ id: 'service:web', owner: 'n2' }, { id: 'service:db', owner: 'n2' }]));
     const [inc] = t.list();
