@@ -86,7 +86,8 @@ export class CongaActions {
     const beforeReplies = sc.replies.length;
     const ev: SimEvent = op === 'enable' || op === 'relocate' ? { kind: op, service: id, node } : { kind: op, service: id };
     sc.apply(ev);
-    const actions = sc.actions.slice(before).map((a: SimAction) => ({ node: a.node, op: a.op, target: a.target, reason: a.reason }));
+    const actions = sc.actions.slice(before).filter((a: SimAction) => a.op !== 'reply')
+      .map((a: SimAction) => ({ node: a.node, op: a.op, target: a.target, reason: a.reason }));
     const reply = sc.replies.slice(beforeReplies).find((r) => r.service === id);
     const after = sc.engine.service(id);
     return {

@@ -98,8 +98,12 @@ describe('conga page in Chromium (real 3-node cluster)', function () {
     const why = await page.locator('#why').innerText();
     expect(why).to.match(/service:web is started on 127\.0\.4\.11/);
     expect(await page.locator('#detail').innerText()).to.match(/script web-script/).and.to.match(/ordered: ordered, restricted/);
-    expect(await page.locator('#restarts').innerText()).to.match(/restarts 0 of max/);
+    expect(await page.locator('#restarts').innerText()).to.match(/restarts 0 \(no max_restarts\)/);
     await shot('03-service-detail');
+    await page.click(`${row('service:db')} a`);
+    await page.waitForFunction(() => document.querySelector('#detail h2')?.textContent === 'Service db');
+    await page.waitForSelector('#detail #why li');
+    expect(await page.locator('#restarts').innerText()).to.match(/Policy restart; restarts 0 of max_restarts 2 within 300s/);
   });
 
   it('freezes and unfreezes from the page after showing the plan', async () => {

@@ -337,7 +337,7 @@ async function renderServiceDetail(id: string, box: HTMLElement): Promise<void> 
             ...d.domain.nodes.map((n) => h('tr', {}, h('td', {}, String(n.rank)), h('td', {}, n.name), h('td', {}, d.domain!.ordered ? String(n.priority) : '—'),
               h('td', { class: online.has(n.name) ? 'online' : 'offline' }, online.has(n.name) ? 'Online' : 'Offline'))))),
         h('h3', {}, 'Recovery'),
-        h('p', { id: 'restarts' }, `Policy ${d.recovery}; restarts ${d.restarts ?? '?'} of max ${d.maxRestarts}` +
+        h('p', { id: 'restarts' }, `Policy ${d.recovery}; restarts ${d.restarts ?? '?'}${d.maxRestarts > 0 ? ` of max_restarts ${d.maxRestarts}` : ' (no max_restarts)'}` +
           (d.restartExpireTimeS > 0 ? ` within ${d.restartExpireTimeS}s` : '') + `; autostart ${d.autostart ? 'yes' : 'no'}${d.exclusive ? '; exclusive' : ''}` +
           (d.depend !== null ? `; depends on ${d.depend}` : '')))),
     h('h3', {}, 'Why is it where it is?'),

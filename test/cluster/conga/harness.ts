@@ -46,7 +46,7 @@ ${nodes}
       <failoverdomain name="ordered" ordered="1" restricted="1">${dom}</failoverdomain>
     </failoverdomains>
     <service name="web" domain="ordered" recovery="relocate"><script name="web-script" file="/bin/true"/></service>
-    <service name="db" recovery="relocate"><script name="db-script" file="/bin/true"/></service>${extraServices}
+    <service name="db" recovery="restart" max_restarts="2" restart_expire_time="300"><script name="db-script" file="/bin/true"/></service>${extraServices}
   </rm>
 </cluster>
 `;
