@@ -4,6 +4,7 @@
 //  - off and reboot in-process through fence() (the fence daemon's path), cold (login per run,
 //    as fence-agents does) and with the warm session pool. Goal: IPMI off <= 25 ms in-process.
 import { execFile, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,19 +21,42 @@ const sharedDir = process.env['CLUSTER_SHARED_DIR'] ?? path.resolve(repoRoot, '.
 const simScript = path.join(sharedDir, 'peers', 'ipmi-sim.sh');
 const debianAgent = '/usr/sbin/fence_ipmilan';
 const ourAgent = path.join(repoRoot, 'bin', 'fence_ipmilan');
-const PORT = 9604;
-const REPS = 15;
+const REPS = 25;
+
+/** A UDP port nothing is bound to in [from, to] (ipmi_sim 9600-9649, ours 9650-9699). */
+async function freeUdpPort(from: number, to: number): Promise<number> {
+  const span = to - from + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = from + ((start + i) % span);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => { s.close(); resolve(false); });
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free UDP port in ${from}-${to}`);
+}
 
 interface Sim {
+  port: number;
   dir: string;
   stop(): Promise<void>;
 }
 
 async function startSim(): Promise<Sim> {
-  const { stdout } = await execFileP(simScript, ['start', '--port', String(PORT)], { timeout: 60_000 });
-  const dir = /IPMI_SIM_DIR=(.*)/.exec(stdout)?.[1];
-  if (dir === undefined) throw new Error(`ipmi-sim.sh printed no dir: ${stdout}`);
-  return { dir, stop: async () => { await execFileP(simScript, ['stop', '--port', String(PORT)], { timeout: 30_000 }); } };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeUdpPort(9600, 9649);
+    try {
+      const { stdout } = await execFileP(simScript, ['start', '--port', String(port)], { timeout: 60_000 });
+      const dir = /IPMI_SIM_DIR=(.*)/.exec(stdout)?.[1];
+      if (dir === undefined) throw new Error(`ipmi-sim.sh printed no dir: ${stdout}`);
+      return { port, dir, stop: async () => { await execFileP(simScript, ['stop', '--port', String(port)], { timeout: 30_000 }); } };
+    } catch (err) {
+      if (attempt >= 8) throw err;
+    }
+  }
 }
 
 function runProcess(cmd: string, args: string[]): Promise<number> {
@@ -53,8 +77,9 @@ function stats(samples: number[]): { median: number; p90: number; samples: numbe
 }
 
 const fmt = (n: number) => `${n.toFixed(1)} ms`;
-const statusArgs = ['-a', '127.0.0.1', '-u', String(PORT), '-l', 'admin', '-p', 'secret', '-P', '-C', '3', '-o', 'status'];
-const device = { agent: 'fence_ipmilan', args: { ip: '127.0.0.1', ipport: String(PORT), username: 'admin', password: 'secret', lanplus: '1', cipher: '3', power_wait: '0' } };
+const statusArgs = (port: number) => ['-a', '127.0.0.1', '-u', String(port), '-l', 'admin', '-p', 'secret', '-P', '-C', '3', '-o', 'status'];
+const device = (port: number) => ({ agent: 'fence_ipmilan',
+  args: { ip: '127.0.0.1', ipport: String(port), username: 'admin', password: 'secret', lanplus: '1', cipher: '3', power_wait: '0' } });
 
 /** Process-level status: ours and Debian's interleaved, plus node -e 0. */
 async function statusAsProcess(): Promise<BenchResult> {
@@ -65,13 +90,13 @@ async function statusAsProcess(): Promise<BenchResult> {
     const theirs: number[] = [];
     const node: number[] = [];
     for (let i = 0; i < 2; i++) {
-      await runProcess(ourAgent, statusArgs);
-      await runProcess(debianAgent, statusArgs);
+      await runProcess(ourAgent, statusArgs(sim.port));
+      await runProcess(debianAgent, statusArgs(sim.port));
     }
     for (let i = 0; i < REPS; i++) {
       process.stderr.write(`\r  status as a process: ${i + 1}/${REPS}`);
-      ours.push(await runProcess(ourAgent, statusArgs));
-      theirs.push(await runProcess(debianAgent, statusArgs));
+      ours.push(await runProcess(ourAgent, statusArgs(sim.port)));
+      theirs.push(await runProcess(debianAgent, statusArgs(sim.port)));
       node.push(await runProcess(process.execPath, ['-e', '0']));
     }
     process.stderr.write('\n');
@@ -99,7 +124,7 @@ async function inProcess(action: 'off' | 'reboot', warm: boolean): Promise<Bench
       writeFileSync(path.join(sim.dir, 'power'), '1\n');
       const t0 = performance.now();
       let offAt = Number.NaN;
-      const r = await fence(device, {}, action, { onOffConfirmed: () => { offAt = performance.now() - t0; } });
+      const r = await fence(device(sim.port), {}, action, { onOffConfirmed: () => { offAt = performance.now() - t0; } });
       const ms = performance.now() - t0;
       if (!r.ok) throw new Error(`fence ${action} failed: ${r.message}`);
       if (i >= 2) {
@@ -125,14 +150,14 @@ async function inProcess(action: 'off' | 'reboot', warm: boolean): Promise<Bench
 /** Off in-process against our ipmi_bmc_sim (a separate process; no shell-outs per command, so
  *  this shows what the client and engine cost themselves). */
 async function offAgainstOurSim(): Promise<BenchResult> {
-  const port = 9655;
+  const port = await freeUdpPort(9650, 9699);
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'ipmi_bmc_sim'), '--port', String(port), '-q'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('ipmi_bmc_sim did not start')), 10_000);
       child.stdout?.on('data', (d: Buffer) => { if (d.toString().includes('listening')) { clearTimeout(timer); resolve(); } });
     });
-    const dev = { agent: 'fence_ipmilan', args: { ...device.args, ipport: String(port) } };
+    const dev = device(port);
     const samples: number[] = [];
     for (let i = 0; i < REPS + 2; i++) {
       const on = await fence(dev, {}, 'on');

@@ -54,6 +54,15 @@ function modelFromRg(s: RgStatus, date: Date): ClustatModel {
   };
 }
 
+/** The quorum disk line (cman's node 0) when a qdisk is configured: online while its votes count. */
+async function quorumDisk(client: ApiClient): Promise<{ label: string; online: boolean } | undefined> {
+  try {
+    const [diag, status] = await Promise.all([client.request('cman.diag', {}, 10_000), client.request('cman.status', {}, 10_000)]);
+    if (diag.qdisk === undefined) return undefined;
+    return { label: diag.qdisk.device, online: status.quorumDeviceVotes !== undefined };
+  } catch { return undefined; }
+}
+
 /** Gather the snapshot; throws ConnectError/ApiError when cman itself does not answer. */
 export async function fetchSnapshot(client: ApiClient, date = new Date()): Promise<OpsSnapshot> {
   let rg: RgStatus | undefined;
@@ -64,16 +73,19 @@ export async function fetchSnapshot(client: ApiClient, date = new Date()): Promi
     rg = undefined; // rgmanager not running / not answering: cman-only view
   }
   if (rg !== undefined) {
-    return { model: modelFromRg(rg, date), localNodeId: rg.localNode.nodeid, localName: rg.localNode.name,
+    const qdisk = await quorumDisk(client);
+    const model = modelFromRg(rg, date);
+    return { model: qdisk !== undefined ? { ...model, qdisk } : model, localNodeId: rg.localNode.nodeid, localName: rg.localNode.name,
       localRgmanager: rg.rgmanagerRunning, rg };
   }
   const [status, nodes] = await Promise.all([client.request('cman.status', {}, 10_000), client.request('cman.nodes', {}, 10_000)]);
   const members: ClustatMember[] = nodes.nodes.filter((n) => n.nodeid !== 0).map((n) => ({
     name: n.name, nodeid: n.nodeid, online: n.sts === 'M', local: n.nodeid === status.nodeId,
   }));
+  const qdisk = await quorumDisk(client);
   return {
     model: { clusterName: status.clusterName, clusterId: status.clusterId, generation: status.generation, date,
-      quorate: status.quorate, members, services: undefined },
+      quorate: status.quorate, members, services: undefined, ...(qdisk !== undefined ? { qdisk } : {}) },
     localNodeId: status.nodeId, localName: status.nodeName, localRgmanager: false, rg: undefined,
   };
 }

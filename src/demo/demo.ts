@@ -90,6 +90,7 @@ function parseArgs(argv: string[]): Args | number {
 /** Follows the event stream of one node and prints fencing and service changes with times. */
 class Narrator {
   crashMs = 0;
+  private lastView = '';
   readonly seen: { left?: number; fenceStart?: number; offConfirmed?: number; fenced?: number; started?: number; startedOn?: string } = {};
   constructor(private readonly victim: string, private readonly service: string) {}
 
@@ -100,11 +101,16 @@ class Narrator {
     const now = Date.now();
     if (event === 'cman.membership') {
       const s = data as CmanStatus;
+      const key = `${s.generation}/${s.nodes}/${s.quorate}`;
+      if (key === this.lastView) return;
+      this.lastView = key;
       say(`${this.rel(now)}  membership: generation ${s.generation}, ${s.nodes} members, ${s.quorate ? 'quorate' : 'INQUORATE'}`);
       if (s.nodes < 3 && this.seen.left === undefined) this.seen.left = now;
     } else if (event === 'fence.victim') {
       const v = data as FenceVictimEvent;
-      say(`${this.rel(now)}  fenced: ${v.victim} ${v.state}${v.message !== '' ? ` (${v.message})` : ''}`);
+      const what = v.state === 'pending' ? `queued for fencing${v.message !== '' ? ` (left: ${v.message})` : ''}`
+        : `${v.state}${v.message !== '' ? ` (${v.message})` : ''}`;
+      say(`${this.rel(now)}  fenced: ${v.victim} ${what}`);
       if (v.victim === this.victim && v.state === 'fencing' && this.seen.fenceStart === undefined) this.seen.fenceStart = now;
       if (v.victim === this.victim && v.state === 'fenced' && this.seen.fenced === undefined) this.seen.fenced = now;
     } else if (event === 'fence.history') {
@@ -163,10 +169,18 @@ async function runDemo(a: Args): Promise<number> {
     if (loaded.config !== undefined) process.stdout.write(indent(summarizeConfig(loaded.config)) + '\n');
 
     say('waiting for rgmanager to start both services on the first node of their domains');
-    // Nodes join one by one, so a service may start on a later domain member and fail back.
-    const settled = async (id: string, best: string): Promise<RgServiceStatus> =>
-      c.waitService(id, `started on ${best}`, (s) => s.state === 'started' && s.owner === best, 30_000)
-        .catch(() => c.waitService(id, 'started', (s) => s.state === 'started', 30_000));
+    // Nodes join one by one, so a service may start on a later domain member; rgmanager fails back
+    // only on a node event, so one that started before its best node was up stays. Put it there
+    // with clusvcadm, as an administrator would.
+    const settled = async (id: string, best: string): Promise<RgServiceStatus> => {
+      const s = await c.waitService(id, `started on ${best}`, (x) => x.state === 'started' && x.owner === best, 3_000)
+        .catch(() => c.waitService(id, 'started', (x) => x.state === 'started' && x.pending === null, 30_000));
+      if (s.owner === best) return s;
+      say(`${id} started on ${s.owner ?? '?'} before its best node ${best} was up; moving it:`);
+      const r = await c.command(best, 'clusvcadm', ['-r', id, '-m', best]);
+      process.stdout.write(indent(`$ clusvcadm -r ${id} -m ${best}\n${r.stdout}${r.stderr}`) + '\n');
+      return c.waitService(id, `started on ${best}`, (x) => x.state === 'started' && x.owner === best, 30_000);
+    };
     const web = await settled('service:web', n1);
     await settled('service:db', n2);
     say(`$ clustat    (on ${n1})`);
@@ -206,10 +220,17 @@ async function runDemo(a: Args): Promise<number> {
       await c.boot(victim);
     }
     await c.waitQuorate([n1, n2, n3], 30_000);
-    say(`${victim} is a member again (as a new node, cman's "dirty" rule); ordered domain: service:web may fail back`);
-    const back = await c.waitService('service:web', `back on ${n1}`, (s) => s.state === 'started' && s.owner === n1, 15_000, observer)
-      .catch(() => undefined);
-    if (back === undefined) say(`service:web did not fail back to ${n1} within 15 s (see the events above)`);
+    // rgmanager re-evaluates on the node-up event: a service whose ordered domain starts with the
+    // rejoined node fails back to it (nofailback="0"); the others stay where they run.
+    const heads: ReadonlyArray<[string, string]> = [['service:web', n1], ['service:db', n2]];
+    const returning = heads.filter(([, head]) => head === victim).map(([id]) => id);
+    say(`${victim} is a member again (as a new node, cman's "dirty" rule)` +
+      (returning.length > 0 ? `; ${returning.join(', ')} fail${returning.length === 1 ? 's' : ''} back to it (ordered domain)` : ''));
+    for (const [id, head] of heads) {
+      const ok = await c.waitService(id, 'settled', (s) => s.state === 'started' && s.pending === null && (head !== victim || s.owner === victim),
+        15_000, observer).catch(() => undefined);
+      if (ok === undefined) say(`${id} did not settle within 15 s (see the events above)`);
+    }
     watcher.close();
     watcher = undefined;
     say(`$ clustat    (on ${n1})`);

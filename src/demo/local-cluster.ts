@@ -175,28 +175,49 @@ exit 0
 
 const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Power-on: boot the node's clusterd unless it runs. Power-off: SIGKILL it. */
+// The power hooks of one node run under one lock (flock), because a BMC's off and on may come a
+// few milliseconds apart and their shells race. Power-on kills what is left of the old clusterd
+// and boots a new one; power-off kills clusterd only while the power is still off (when it runs
+// after the "on" of a fast cycle, the power-on hook has already done the work).
+const POWER_LOCK = (n: LocalNode): string => path.join(n.runDir, 'power.lock');
+
+function killOldShell(pidf: string): string {
+  return `if [ -s "$pidf" ]; then
+  pid=$(cat "$pidf")
+  if kill -0 "$pid" 2>/dev/null && grep -q clusterd "/proc/$pid/cmdline" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null; fi
+fi`;
+}
+
+/** Boot the node's clusterd. With --power-on (the hook): replace whatever runs; else only if none runs. */
 function bootScript(n: LocalNode, conf: string, logLevel: string): string {
   const pidf = path.join(n.runDir, 'clusterd.pid');
   return `#!/bin/sh
-# Power-on hook of node ${n.name}: boot its clusterd (unless it is running).
+# Power-on of node ${n.name}: boot its clusterd.
 pidf=${shq(pidf)}
-if [ -s "$pidf" ]; then
+mkdir -p ${shq(n.runDir)}
+exec 9>${shq(POWER_LOCK(n))}
+flock 9
+if [ "$1" = --power-on ]; then
+${killOldShell('$pidf')}
+elif [ -s "$pidf" ]; then
   pid=$(cat "$pidf")
   if kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then exit 0; fi
 fi
-mkdir -p ${shq(n.runDir)}
 CLUSTER_RUN_DIR=${shq(n.runDir)} CLUSTER_LOG_LEVEL=${shq(logLevel)} nohup ${shq(process.execPath)} ${shq(binPath('clusterd'))} \\
-  -f ${shq(conf)} --node ${shq(n.name)} --run-dir ${shq(n.runDir)} </dev/null >>${shq(n.logFile)} 2>&1 &
+  -f ${shq(conf)} --node ${shq(n.name)} --run-dir ${shq(n.runDir)} </dev/null >>${shq(n.logFile)} 2>&1 9>&- &
 echo $! > "$pidf"
 `;
 }
 
-function killScript(n: LocalNode): string {
+/** Power-off of a node: clusterd dies at once (if the power is still off when this runs). */
+function killScript(n: LocalNode, powerFile: string, offValue: string): string {
   return `#!/bin/sh
-# Power-off hook of node ${n.name}: the machine loses power, clusterd dies at once.
+# Power-off of node ${n.name}: the machine loses power, clusterd dies at once.
 pidf=${shq(path.join(n.runDir, 'clusterd.pid'))}
-[ -s "$pidf" ] && kill -KILL "$(cat "$pidf")" 2>/dev/null
+exec 9>${shq(POWER_LOCK(n))}
+flock 9
+[ "$(cat ${shq(powerFile)} 2>/dev/null)" = ${shq(offValue)} ] || exit 0
+${killOldShell('$pidf')}
 exit 0
 `;
 }
@@ -284,7 +305,9 @@ export class LocalCluster {
     for (const n of this.nodes) {
       mkdirSync(n.runDir, { recursive: true });
       writeFileSync(this.bootPath(n), bootScript(n, this.confPath, o.logLevel ?? 'info'));
-      writeFileSync(this.killPath(n), killScript(n));
+      const [powerFile, offValue] = n.power === 'apc' ? [path.join(this.dir, 'pdu', `outlet.${n.index}`), '2']
+        : [path.join(this.dir, `bmc-${n.name}.power`), 'off'];
+      writeFileSync(this.killPath(n), n.power === 'none' ? '#!/bin/sh\nexit 0\n' : killScript(n, powerFile, offValue));
       chmodSync(this.bootPath(n), 0o755);
       chmodSync(this.killPath(n), 0o755);
     }
@@ -322,7 +345,7 @@ export class LocalCluster {
     const port = this.layout.bmcPort(n.index);
     await this.startSim(`bmc-${n.name}`, 'ipmi_bmc_sim', ['--address', addr, '--port', String(port), '--user', BMC_USER,
       '--password', BMC_PASSWORD, '--state-file', path.join(this.dir, `bmc-${n.name}.power`), '--cycle-delay-ms', '500',
-      '--on-power-off', this.killPath(n), '--on-power-on', this.bootPath(n)], 'listening on');
+      '--on-power-off', this.killPath(n), '--on-power-on', `${this.bootPath(n)} --power-on`], 'listening on');
     this.progress(`BMC of ${n.name}: ipmi_bmc_sim on ${addr}:${port}`);
   }
 
@@ -332,7 +355,7 @@ export class LocalCluster {
     const args = ['--address', this.layout.pduAddress, '--port', String(this.layout.pduPort), '--rw-community', PDU_COMMUNITY,
       '--outlets', String(Math.max(8, this.nodes.length)), '--names', this.nodes.map((n) => n.name).join(','),
       '--state-dir', stateDir, '--reboot-delay', '1'];
-    for (const n of nodes) args.push('--on-power-off', `${n.index}:${this.killPath(n)}`, '--on-power-on', `${n.index}:${this.bootPath(n)}`);
+    for (const n of nodes) args.push('--on-power-off', `${n.index}:${this.killPath(n)}`, '--on-power-on', `${n.index}:${this.bootPath(n)} --power-on`);
     await this.startSim('pdu', 'apc_pdu_sim', args, 'ready udp');
     this.progress(`PDU: apc_pdu_sim on ${this.layout.pduAddress}:${this.layout.pduPort}, outlets ${nodes.map((n) => `${n.index}=${n.name}`).join(' ')}`);
   }
@@ -418,6 +441,22 @@ export class LocalCluster {
       const s = st?.services.find((x) => x.id === id);
       return s !== undefined && pred(s) ? s : false;
     }, 25);
+  }
+
+  /**
+   * Make service `id` run on `nodeName` (tests start from a known placement: services start on
+   * whichever domain member is up first while nodes boot one by one). Relocates or enables it.
+   */
+  async placeService(id: string, nodeName: string, deadlineMs = 30_000): Promise<void> {
+    const s = await this.waitService(id, 'settled', (x) => x.pending === null &&
+      ['started', 'stopped', 'disabled'].includes(x.state), deadlineMs);
+    if (s.state === 'started' && s.owner === nodeName) return;
+    const c = await this.client(nodeName);
+    try {
+      const reply = await c.request('rg.request', { op: s.state === 'started' ? 'relocate' : 'enable', service: id, target: nodeName }, deadlineMs);
+      if (reply.codeNumber !== 0) throw new Error(`cannot place ${id} on ${nodeName}: ${reply.message} (${reply.reason})`);
+    } finally { c.close(); }
+    await this.waitService(id, `started on ${nodeName}`, (x) => x.state === 'started' && x.owner === nodeName, deadlineMs);
   }
 
   /** Wait until every listed node is quorate and sees exactly `members` (names). */

@@ -74,8 +74,8 @@ export class FenceDaemon {
 
   constructor(private readonly opts: FenceDaemonOptions) {
     this.log = getLogger('fenced', { node: opts.node.name, subsys: 'fenced' });
-    this.writer = new KvWriter(opts.port, () => this.coordinator && !this.stopped,
-      (key, err) => this.log.debug(`write of ${key} failed: ${err.message}`));
+    this.writer = new KvWriter(opts.port, () => !this.stopped && this.opts.port.view().leader === this.opts.node.nodeid,
+      (key, err) => this.log.debug(`write of ${key} failed: ${err.message}`), true);
     this.registerApi(opts.api);
   }
 
@@ -99,6 +99,12 @@ export class FenceDaemon {
 
   victim(name: string): VictimRecord | undefined { return kvValue<VictimRecord>(this.opts.port, `fence/v/${name}`); }
 
+  /** The victim record as this master is about to write it, else as committed. */
+  private victimLatest(name: string): VictimRecord | undefined {
+    const p = this.writer.peek(`fence/v/${name}`);
+    return p === undefined ? this.victim(name) : p === null ? undefined : p as unknown as VictimRecord;
+  }
+
   history(): FenceHistoryEntry[] {
     return kvPrefix<FenceHistoryEntry>(this.opts.port, 'fence/h/').map(([, e]) => e).sort((a, b) => a.seq - b.seq);
   }
@@ -107,7 +113,6 @@ export class FenceDaemon {
     return this.opts.config.nodes.find((n) => n.name === name || n.name.split('.')[0] === name || String(n.nodeid) === name);
   }
 
-  private nameOf(nodeid: number): string { return this.opts.config.nodes.find((n) => n.nodeid === nodeid)?.name ?? `node${nodeid}`; }
 
   private isMember(name: string, v: ViewInfo = this.opts.port.view()): boolean {
     const n = this.nodeByName(name);
@@ -159,11 +164,35 @@ export class FenceDaemon {
         }
       }
     }
+    this.recordMembers(v);
     this.scheduleVictims();
   }
 
+  /**
+   * fence/m/<node> = the incarnation last seen a member. A node missing from the view whose last
+   * incarnation has no victim record yet becomes one (covers a master change that missed nodeLeft).
+   */
+  private recordMembers(v: ViewInfo): void {
+    for (const n of this.opts.config.nodes) {
+      const m = v.members.find((x) => x.nodeid === n.nodeid);
+      const pendingSeen = this.writer.peek(`fence/m/${n.name}`);
+      const seen = (pendingSeen ?? kvValue(this.opts.port, `fence/m/${n.name}`)) as { inc: number } | undefined;
+      if (m !== undefined) {
+        if (seen?.inc !== m.incarnation) this.writer.set(`fence/m/${n.name}`, { inc: m.incarnation });
+        continue;
+      }
+      if (seen === undefined) continue;
+      const rec = this.victimLatest(n.name);
+      if (rec !== undefined && rec.inc === seen.inc) continue;
+      this.log.notice(`${n.name} (incarnation ${seen.inc}) is gone and was never dealt with; queued for fencing`, { reason: 'failed' });
+      this.setVictim(n.name, { st: 'pending', gen: v.generation, inc: seen.inc, ms: Date.now(), master: this.opts.node.name, attempt: 0, reason: 'failed', safeMs: 0 });
+    }
+  }
+
   private onNodeLeft(name: string, gen: number, inc: number, reason: string): void {
-    if (!this.coordinator || this.stopped) return;
+    // The live view, not the cached flag: the first view of a new leader reports its nodeLeft first.
+    const v = this.opts.port.view();
+    if (v.leader !== this.opts.node.nodeid || this.stopped) return;
     const clean = reason === 'left' || reason === 'removed';
     const restarted = reason === 'restarted';
     const st: VictimState = clean ? 'left' : restarted ? 'averted' : 'pending';
@@ -395,7 +424,5 @@ export class FenceDaemon {
     return { node, mode, outcome: r.outcome, exitCode: r.outcome === 'success' ? 0 : r.outcome === 'failed' ? 1 : 2, power, runs: deviceRuns(r) };
   }
 
-  /** For tests and diagnostics. */
   get isCoordinator(): boolean { return this.coordinator; }
-  nameOfNodeid(id: number): string { return this.nameOf(id); }
 }

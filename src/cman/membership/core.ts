@@ -77,6 +77,7 @@ interface Snapshot {
 
 const GENERATION_STEP = 4;
 const MAX_SESSIONS = 1024;
+const MAX_VIEWS_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
   let h = 0x811c9dc5 ^ a;
@@ -179,6 +180,8 @@ class Core implements MembershipCore {
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
   private hadLease = false;
+  private leaderSinceMs = 0;
+  private lastViewAppendMs = Number.NEGATIVE_INFINITY;
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
   private readonly killSentMs = new Map<string, number>();
@@ -555,11 +558,13 @@ class Core implements MembershipCore {
 
   private becomeLeader(nowMs: number, reform: boolean): void {
     const keep = this.reelect;
+    const revived = this.electionOverrideQuorum !== null && this.electionThreshold() < (this.logView?.quorum ?? 0);
     this.role = 'leader';
     this.reelect = false;
     this.electionOverrideQuorum = null;
     const prev = this.prevLeader;
     this.setLeader(this.me, this.inc, nowMs);
+    this.leaderSinceMs = nowMs;
     this.promiseTo = this.me;
     this.promiseToInc = this.inc;
     if (!keep) {
@@ -569,10 +574,10 @@ class Core implements MembershipCore {
         const g = this.granted.get(n);
         this.peers.set(n, this.newPeer(g?.fresh === true ? g.inc : m?.incarnation ?? g?.inc ?? 0, nowMs));
       }
-      // The previous leader was not heard by our voters for a token: suspect it at once.
-      if (prev !== null && prev !== this.me && !this.granted.has(prev)) {
-        const p = this.peers.get(prev);
-        if (p !== undefined) p.lastReplyMs = Number.NEGATIVE_INFINITY;
+      // The previous leader was not heard by our voters for a token: suspect it at once. Revived by
+      // `cman_tool expected` (the admin declared the others dead): suspect every non-voter.
+      for (const [n, p] of this.peers) {
+        if (!this.granted.has(n) && (revived || n === prev)) p.lastReplyMs = Number.NEGATIVE_INFINITY;
       }
     } else {
       for (const p of this.peers.values()) p.nextIndex = this.lastIndex() + 1;
@@ -763,7 +768,11 @@ class Core implements MembershipCore {
     if (this.role !== 'leader' || this.logView === null || this.reform !== null) return;
     // Several views may be in flight: every view's quorum is a majority of all configured votes, so
     // any two quorums intersect whatever the views (README); an uncommitted view whose new member
-    // died must not block the next one.
+    // died must not block the next one. Bounded: one new view per heartbeat, a few in flight.
+    if (nowMs - this.lastViewAppendMs < this.heartbeatMs) return;
+    let inFlight = 0;
+    for (let i = Math.max(this.commitIndex, this.logStart) + 1; i <= this.lastIndex(); i++) if (this.entryAt(i).body.k === 'view') inFlight++;
+    if (inFlight >= MAX_VIEWS_IN_FLIGHT) return;
     const view = this.logView;
     const failed: Change[] = [];
     for (const m of view.members) {
@@ -784,10 +793,11 @@ class Core implements MembershipCore {
     if (failed.length + queued.length === 0) return;
     // Never write a view whose members cannot reach its quorum: it could never commit, and as the
     // latest view in the log it would block every election (e.g. a leader cut off with a minority).
-    let body = this.buildView(view, [...failed, ...queued]);
-    if (!this.reachable(body)) body = this.buildView(view, queued);
+    let body = this.buildView(view, [...failed, ...queued], nowMs);
+    if (!this.reachable(body)) body = this.buildView(view, queued, nowMs);
     if (body === null || !this.reachable(body)) return; // keep the queued changes for later
     this.changes = later;
+    this.lastViewAppendMs = nowMs;
     this.appendEntry(body);
     for (const m of body.members) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
     this.broadcastAppends(nowMs);
@@ -798,7 +808,13 @@ class Core implements MembershipCore {
   }
 
   /** The view after `changes` (null when nothing would change). */
-  private buildView(view: ViewBody, changes: readonly Change[]): ViewBody | null {
+  private isAlive(m: ViewMember, nowMs: number): boolean {
+    if (m.nodeid === this.me) return m.incarnation === this.inc;
+    const p = this.peers.get(m.nodeid);
+    return p !== undefined && p.inc === m.incarnation && nowMs - p.lastReplyMs < this.tokenMs;
+  }
+
+  private buildView(view: ViewBody, changes: readonly Change[], nowMs: number): ViewBody | null {
     if (changes.length === 0) return null;
     const members = new Map(view.members.map((m) => [m.nodeid, { ...m }]));
     const left: { nodeid: NodeId; incarnation: number; reason: LeaveReason }[] = [];
@@ -849,7 +865,9 @@ class Core implements MembershipCore {
       for (const m of members.values()) m.expectedVotes = Math.max(1, total);
     }
     const list = [...members.values()].sort((a, b) => a.nodeid - b.nodeid);
-    const quorum = this.computeQuorum(list, view.quorum, allowDecrease);
+    // cman computes quorum over the nodes that are members now: when quorum may go down (expected,
+    // votes, leave remove, qdisk), members we have not heard from for a token do not count.
+    const quorum = this.computeQuorum(allowDecrease ? list.filter((m) => this.isAlive(m, nowMs)) : list, view.quorum, allowDecrease);
     const changed = !sameMembers(list, view.members);
     const body: ViewBody = { k: 'view', history: view.history, base: 0, generation: view.generation + (changed ? GENERATION_STEP : 0), members: list, quorum,
       left, origins };
@@ -1023,7 +1041,7 @@ class Core implements MembershipCore {
         return;
       }
     }
-    if (this.isLeaderLike() && msg.term > this.term) {
+    if (this.role === 'leader' && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
       this.term = msg.term;
       this.startElection(nowMs, true);
@@ -1058,7 +1076,7 @@ class Core implements MembershipCore {
       return;
     }
     if (msg.term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = msg.term;
         this.startElection(nowMs, true);
       } else {
@@ -1271,7 +1289,7 @@ class Core implements MembershipCore {
       return null;
     }
     if (term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = term;
         this.startElection(nowMs, true);
       } else {
@@ -1344,13 +1362,21 @@ class Core implements MembershipCore {
   }
 
   private onJoin(from: NodeId, msg: Extract<Message, { t: 'join' }>, nowMs: number): void {
+    // Only a leader holding a quorum lease admits: a deposed leader that does not know it yet must
+    // not count the acknowledgements of nodes that forgot the newer term when they restarted
+    // (without a lease, the survivors re-form the cluster with them instead).
     if (this.role !== 'leader') {
       this.dropped++;
       return;
     }
+    if (!(this.leaseUntil() > nowMs)) {
+      // Without a lease: stand again; with the votes of the restarted nodes we may re-form.
+      if (nowMs - this.leaderSinceMs >= this.tokenMs) this.startElection(nowMs, true);
+      return;
+    }
     const cur = memberOf(this.logView, from);
     if (cur !== undefined && cur.incarnation >= msg.inc) return;
-    if (this.wasRemoved(from, msg.inc)) return;
+    // (A removed incarnation may ask again: only nodes with an empty log send `join`, so it has no state.)
     if (this.changes.some((c) => c.op === 'join' && c.nodeid === from && c.inc >= msg.inc)) return;
     if (this.changes.length >= this.limits.maxPendingProposals) {
       this.dropped++;
@@ -1364,6 +1390,10 @@ class Core implements MembershipCore {
   private onKill(from: NodeId, msg: Extract<Message, { t: 'kill' }>): void {
     if (msg.victimInc !== this.inc) {
       this.dropped++;
+      return;
+    }
+    if (this.leaving) {
+      this.stop('left', from, 'left the cluster');
       return;
     }
     if (msg.reason === 'killed') {
@@ -1495,7 +1525,7 @@ class Core implements MembershipCore {
     if (this.alreadyQueued(origin)) return null;
     const view = this.logView;
     if (view === null) return 'no cluster view yet';
-    const totalVotes = view.members.reduce((a, m) => a + m.votes, 0) + this.qdiskVotesNow();
+    const totalVotes = view.members.filter((m) => this.isAlive(m, nowMs)).reduce((a, m) => a + m.votes, 0) + this.qdiskVotesNow();
     switch (command.op) {
       case 'propose': {
         if (this.reform !== null) return 'the cluster is re-forming; try again';
@@ -1528,7 +1558,7 @@ class Core implements MembershipCore {
       case 'setVotes': {
         const m = memberOf(view, command.nodeid);
         if (m === undefined) return `node ${command.nodeid} is not a cluster member`;
-        const members = view.members.map((x) => (x.nodeid === m.nodeid ? { ...x, votes: command.votes } : x));
+        const members = view.members.filter((x) => this.isAlive(x, nowMs)).map((x) => (x.nodeid === m.nodeid ? { ...x, votes: command.votes } : x));
         const t = members.reduce((a, x) => a + x.votes, 0) + this.qdiskVotesNow();
         const q = this.computeQuorum(members, view.quorum, true);
         if (q > t) return 'Invalid argument';

@@ -2,6 +2,7 @@
 // (state, datagram, nowMs) → replies + power effects. No sockets, timers or own randomness.
 // Speaks IPMI 1.5 (MD5, straight password) and RMCP+ cipher suites 1, 2, 3 (RAKP-HMAC-SHA1,
 // HMAC-SHA1-96, AES-CBC-128); Get Chassis Status, Chassis Control, and the session commands.
+import { createHash } from 'node:crypto';
 import {
   AuthType, ChassisControl, Cmd, DecodeError, NetFn, PayloadType, SequenceWindow, constantTimeEqual, decodeLanFrame,
   decodeRequestMsg, decodeRmcp, decodeRmcpPlusFrame, deriveKeys, encodeLanFrame, encodePresencePong,
@@ -29,6 +30,8 @@ export interface BmcCoreOptions {
   sessionTimeoutMs?: number;
   /** BMC key Kg (RMCP+ "two-key" login); default none: the SIK is keyed with the password. */
   kg?: Buffer;
+  /** How many answered requests are remembered for retransmissions. Default 256. */
+  rememberedReplies?: number;
 }
 
 export type PowerEffect = 'off' | 'on' | 'cycle' | 'reset' | 'soft';
@@ -86,6 +89,20 @@ interface Challenge {
 }
 
 const MAX_CHALLENGES = 32;
+/** Replies remembered for retransmitted requests. */
+const MAX_ANSWERED = 256;
+
+/** Datagrams unique to one console's exchange (see BmcCore.receive). */
+function isRememberable(dgram: Buffer): boolean {
+  const authType = dgram[4] ?? 0;
+  if (authType === AuthType.rmcpPlus) {
+    const payloadType = (dgram[5] ?? 0) & 0x3f;
+    const sid = dgram.length >= 10 ? dgram.readUInt32LE(6) : 0;
+    // (not Open Session Request: ipmitool's console session id is a constant, so its requests repeat)
+    return sid !== 0 || payloadType === PayloadType.rakp1 || payloadType === PayloadType.rakp3;
+  }
+  return dgram.length >= 13 && dgram.readUInt32LE(9) !== 0; // v1.5 with a (temporary) session id
+}
 const CHALLENGE_TTL_MS = 30_000;
 
 export class BmcCore {
@@ -96,7 +113,8 @@ export class BmcCore {
   private readonly suites: CipherSuite[];
   private readonly maxSessions: number;
   private readonly sessionTimeoutMs: number;
-  readonly stats = { dropped: 0, sessionsOpened: 0, commands: 0 };
+  private readonly answered = new Map<string, Buffer>();
+  readonly stats = { dropped: 0, sessionsOpened: 0, commands: 0, duplicates: 0 };
 
   constructor(private readonly o: BmcCoreOptions) {
     if (o.guid.length !== 16) throw new Error('BMC GUID must be 16 bytes');
@@ -126,12 +144,31 @@ export class BmcCore {
   dropSessions(): void {
     this.sessions.clear();
     this.challenges.clear();
+    this.answered.clear();
   }
 
   receive(dgram: Buffer, nowMs: number): BmcOutput {
     this.expire(nowMs);
+    // A retransmitted copy of a request we answered (the console lost our reply) gets the same
+    // reply again and runs nothing twice. Only datagrams that carry a session sequence number or
+    // random numbers are remembered (RAKP 1/3, Activate Session, in-session requests); identical
+    // session-less requests from two consoles must each get a fresh answer.
+    const key = createHash('sha1').update(dgram).digest('hex');
+    const cached = this.answered.get(key);
+    if (cached !== undefined) {
+      this.stats.duplicates++;
+      return { replies: [cached], effects: [] };
+    }
     try {
-      return this.dispatch(dgram, nowMs);
+      const out = this.dispatch(dgram, nowMs);
+      if (out.replies.length === 1 && isRememberable(dgram)) {
+        if (this.answered.size >= (this.o.rememberedReplies ?? MAX_ANSWERED)) {
+          const oldest = this.answered.keys().next().value;
+          if (oldest !== undefined) this.answered.delete(oldest);
+        }
+        this.answered.set(key, out.replies[0] as Buffer);
+      }
+      return out;
     } catch (err) {
       if (err instanceof DecodeError) {
         this.stats.dropped++;

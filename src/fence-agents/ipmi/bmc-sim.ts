@@ -73,6 +73,11 @@ export class BmcSimulator {
     sock.on('message', (msg, rinfo) => {
       this.syncFromStateFile();
       const out: BmcOutput = this.core.receive(msg, performance.now());
+      if (out.dropped !== undefined) {
+        // counted always; logged for the first 20 and then every 100th, so a flood cannot fill a disk
+        const n = this.core.stats.dropped;
+        if (n <= 20 || n % 100 === 0) this.o.log?.(`dropped datagram #${n} from ${rinfo.address}:${rinfo.port}: ${out.dropped}`);
+      }
       // Apply power effects (state file) before answering, so a reader after the reply sees them.
       for (const e of out.effects) this.applyEffect(e);
       for (const r of out.replies) sock.send(r, rinfo.port, rinfo.address);

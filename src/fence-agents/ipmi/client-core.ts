@@ -80,9 +80,9 @@ export class IpmiClientCore {
   /** The request we wait an answer for (IPMI messages), or the handshake datagram. */
   private pendingReq: IpmiRequest | undefined;
   private pendingDatagram: Buffer | undefined;
-  private pendingInSession = false;
   private challenge: { tempSid: number; challenge: Buffer; outboundSeq: number } | undefined;
   private dropped = 0;
+  private accepted = 0;
 
   constructor(private readonly opts: ClientCoreOptions) {
     this.rqSeq = (opts.firstRqSeq ?? 1) & 0x3f;
@@ -95,6 +95,11 @@ export class IpmiClientCore {
       throw new Error(`unsupported cipher suite ${opts.cipherSuite} (supported: 1, 2, 3)`);
     }
     this.priv = privilegeCode[opts.privilege];
+  }
+
+  /** True once any reply of this session was accepted (the BMC is alive). */
+  get answeredOnce(): boolean {
+    return this.accepted > 0;
   }
 
   get state(): ClientPhase {
@@ -133,11 +138,12 @@ export class IpmiClientCore {
     return this.sendInSession(NetFn.app, Cmd.closeSession, data);
   }
 
-  /** The datagram to send again after a per-try timeout (in-session: new session seq, same rqSeq). */
+  /**
+   * The datagram to send again after a per-try timeout: the same bytes (same session sequence
+   * number), as ipmitool does. A copy that arrives late is then a duplicate the BMC drops, never
+   * a second command (a late "power on" after a confirmed "off" would undo a fence).
+   */
   retransmit(): Buffer {
-    if (this.pendingInSession && this.pendingReq !== undefined) {
-      this.pendingDatagram = this.encodeInSession(this.pendingReq);
-    }
     if (this.pendingDatagram === undefined) throw new Error('nothing to retransmit');
     return this.pendingDatagram;
   }
@@ -148,7 +154,7 @@ export class IpmiClientCore {
    */
   silenceMeaning(): IpmiError | undefined {
     if (this.phase === 'activate') {
-      return new AuthenticationError(`no answer to Activate Session although the BMC answered the challenge: wrong password for IPMI user "${this.opts.username}" (IPMI 1.5 auth code rejected)`);
+      return new AuthenticationError(`no answer to Activate Session although the BMC answered the challenge: wrong password for IPMI user "${this.opts.username}" (IPMI 1.5 auth code rejected)`, true);
     }
     return undefined;
   }
@@ -162,7 +168,9 @@ export class IpmiClientCore {
 
   receive(dgram: Buffer): CoreStep {
     try {
-      return this.receiveUnchecked(dgram);
+      const step = this.receiveUnchecked(dgram);
+      if (step.kind !== 'drop') this.accepted++;
+      return step;
     } catch (err) {
       if (err instanceof DecodeError) return this.drop(err.reason);
       throw err;
@@ -224,7 +232,8 @@ export class IpmiClientCore {
       const f = decodeRmcpPlusFrame(body);
       if (f.payloadType !== PayloadType.ipmi) throw new DecodeError(`unexpected payload type 0x${f.payloadType.toString(16)}`);
       if (f.sessionId !== this.plus.consoleSid) throw new DecodeError('wrong session id');
-      const sec = this.plus.security ?? { keys: { sik: Buffer.alloc(0), k1: Buffer.alloc(0), k2: Buffer.alloc(0) }, integrity: false, confidentiality: false };
+      const sec = this.plus.security;
+      if (sec === undefined) throw new DecodeError('in-session frame before the keys exist');
       const msg = openRmcpPlusFrame(f, sec);
       const rsp = decodeResponseMsg(msg);
       this.matchResponse(rsp);
@@ -310,8 +319,7 @@ export class IpmiClientCore {
       rec(24, 2, s.confidentiality);
       this.phase = 'open';
       this.pendingReq = undefined;
-      this.pendingInSession = false;
-      this.pendingDatagram = encodeRmcpPlusFrame(PayloadType.openSessionRequest, 0, 0, payload);
+        this.pendingDatagram = encodeRmcpPlusFrame(PayloadType.openSessionRequest, 0, 0, payload);
       return { kind: 'send', datagram: this.pendingDatagram };
     }
     // IPMI 1.5: pick the auth type.
@@ -488,7 +496,6 @@ export class IpmiClientCore {
 
   private sendHandshake(req: IpmiRequest, datagram: Buffer): CoreStep {
     this.pendingReq = req;
-    this.pendingInSession = false;
     this.pendingDatagram = datagram;
     return { kind: 'send', datagram };
   }
@@ -496,7 +503,6 @@ export class IpmiClientCore {
   private sendSessionless(netFn: number, cmd: number, data: Buffer): Buffer {
     const req = this.nextRequest(netFn, cmd, data);
     this.pendingReq = req;
-    this.pendingInSession = false;
     this.pendingDatagram = encodeLanFrame(AuthType.none, 0, 0, undefined, encodeRequestMsg(req));
     return this.pendingDatagram;
   }
@@ -504,7 +510,6 @@ export class IpmiClientCore {
   private sendInSession(netFn: number, cmd: number, data: Buffer): Buffer {
     const req = this.nextRequest(netFn, cmd, data);
     this.pendingReq = req;
-    this.pendingInSession = true;
     this.pendingDatagram = this.encodeInSession(req);
     return this.pendingDatagram;
   }

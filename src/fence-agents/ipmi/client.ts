@@ -9,7 +9,7 @@ import { ChassisControl, Cmd, NetFn } from './codec.js';
 import type { ChassisControlCode, IpmiResponse, LanAuthType, PrivilegeLevel } from './codec.js';
 import { IpmiClientCore } from './client-core.js';
 import type { CoreStep, IpmiInterface } from './client-core.js';
-import { ClosedError, IpmiError, ProtocolError, TimeoutError, UnreachableError, completionCodeText } from './errors.js';
+import { AuthenticationError, ClosedError, IpmiError, ProtocolError, TimeoutError, UnreachableError, completionCodeText } from './errors.js';
 
 export interface IpmiLanClientOptions {
   host: string;
@@ -52,11 +52,17 @@ export interface ChassisStatus {
 
 export interface IpmiClientStats {
   sessionsOpened: number;
+  /** Session setups started over after the BMC went silent midway. */
+  handshakeRestarts: number;
+  /** Commands repeated in a new session after the kept one stopped answering. */
+  relogins: number;
   retransmits: number;
   dropped: number;
 }
 
 const MAX_QUEUED_OPERATIONS = 64;
+/** A kept session unused this long is suspected dropped by the BMC (see request()). */
+const IDLE_SUSPECT_MS = 5000;
 
 export class IpmiLanClient {
   private readonly o: Required<Omit<IpmiLanClientOptions, 'kg' | 'authType' | 'onDrop'>> & Pick<IpmiLanClientOptions, 'kg' | 'authType' | 'onDrop'>;
@@ -73,7 +79,9 @@ export class IpmiLanClient {
   private queued = 0;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private lastUseMs = 0;
-  readonly stats: IpmiClientStats = { sessionsOpened: 0, retransmits: 0, dropped: 0 };
+  /** When the BMC last answered us (any accepted reply). */
+  private lastAnswerMs = 0;
+  readonly stats: IpmiClientStats = { sessionsOpened: 0, retransmits: 0, dropped: 0, handshakeRestarts: 0, relogins: 0 };
 
   constructor(opts: IpmiLanClientOptions) {
     this.o = {
@@ -152,13 +160,16 @@ export class IpmiLanClient {
   /** Any IPMI request in the session; returns the response whatever its completion code. */
   request(netFn: number, cmd: number, data: Buffer = Buffer.alloc(0)): Promise<IpmiResponse> {
     return this.serialize(async () => {
-      const warm = this.core?.isEstablished ?? false;
+      const kept = this.core?.isEstablished ?? false;
+      // A session idle for a while may have been dropped by the BMC (it then ignores us without a
+      // word): one try, then log in again. A session in use just now gets the full retries first.
+      const idle = kept && performance.now() - this.lastAnswerMs > IDLE_SUSPECT_MS;
       await this.ensureSession();
       try {
-        return await this.requestOnce(netFn, cmd, data, warm ? 1 : this.o.retries + 1);
+        return await this.requestOnce(netFn, cmd, data, idle ? 1 : this.o.retries + 1);
       } catch (err) {
-        // A kept-open session may have been dropped by the BMC (it then ignores us): log in again.
-        if (!(warm && err instanceof TimeoutError)) throw err;
+        if (!(kept && err instanceof TimeoutError) || this.closing) throw err;
+        this.stats.relogins++;
         this.core = undefined;
         await this.ensureSession();
         return this.requestOnce(netFn, cmd, data, this.o.retries + 1);
@@ -247,9 +258,21 @@ export class IpmiLanClient {
   private async ensureSession(): Promise<void> {
     if (this.core?.isEstablished) return;
     await this.ensureSocket();
-    const core = this.newCore();
-    this.core = core;
-    await this.exchange(core, core.beginConnect(), this.o.retries + 1, 'session setup');
+    for (let attempt = 1; ; attempt++) {
+      const core = this.newCore();
+      this.core = core;
+      try {
+        await this.exchange(core, core.beginConnect(), this.o.retries + 1, 'session setup');
+        break;
+      } catch (err) {
+        // The BMC answered part of the handshake and then fell silent: a lost reply to a step it
+        // will not answer twice (ipmi_sim ignores a repeated RAKP 3 / Activate Session). Start
+        // over once with a new session before calling it a timeout or a wrong password.
+        const silentMidway = core.answeredOnce && (err instanceof TimeoutError || (err instanceof AuthenticationError && err.inferredFromSilence));
+        if (attempt >= 2 || !silentMidway || this.closing) throw err;
+        this.stats.handshakeRestarts++;
+      }
+    }
     this.stats.sessionsOpened++;
     this.startKeepAlive();
   }
@@ -334,6 +357,7 @@ export class IpmiLanClient {
             finish(step.error);
             return;
           default:
+            this.lastAnswerMs = performance.now();
             finish(undefined, step);
         }
       };

@@ -435,8 +435,8 @@ export function openRmcpPlusFrame(frame: RmcpPlusFrame, security: FrameSecurity)
 // ---------------------------------------------------------------- sequence window
 
 /**
- * Replay protection for inbound session sequence numbers: accepts a number not seen before that
- * is at most `size` behind the highest seen (32-bit wrapping; 0 is never valid in a session).
+ * Replay protection for inbound session sequence numbers: accepts a number ahead of the highest
+ * seen, or one not seen before at most `size` behind it (32-bit wrapping; 0 is never valid).
  */
 export class SequenceWindow {
   private highest: number | undefined;
@@ -455,7 +455,8 @@ export class SequenceWindow {
     }
     const ahead = (seq - this.highest) >>> 0;
     if (ahead !== 0 && ahead < 0x80000000) {
-      if (ahead > this.size + 16) return false; // too far ahead: not ours
+      // Any number ahead is fine (the peer may have answered retransmissions we never saw);
+      // replay protection is about numbers already seen or too old.
       this.seenMask = ahead >= 32 ? 1 : ((this.seenMask << ahead) | 1) >>> 0;
       this.highest = seq;
       return true;

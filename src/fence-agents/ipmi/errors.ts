@@ -10,7 +10,8 @@ export abstract class IpmiError extends Error {
 /** Wrong user name or password, or a privilege level / auth type the BMC refuses for this user. */
 export class AuthenticationError extends IpmiError {
   readonly code = 'authentication' as const;
-  constructor(message: string) {
+  /** True when concluded from silence (an IPMI 1.5 BMC drops a wrong auth code without a word). */
+  constructor(message: string, readonly inferredFromSilence = false) {
     super(message);
     this.name = 'AuthenticationError';
   }

@@ -5,7 +5,7 @@
 // records and goes on (safety property 5).
 import type { ClusterConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
-import { PolicyEngine, policyConfigFromCluster, RG_CODES, type Decision, type PolicyEvent } from '../policy/index.js';
+import { PolicyEngine, policyConfigFromCluster, type Decision, type PolicyEvent } from '../policy/index.js';
 import type { JsonValue, ViewInfo } from '../../cman/membership/index.js';
 import { KvWriter, kvPrefix, kvValue, type ClusterPort } from './replicated.js';
 import { restoreEngine, saveNodes, saveService, serviceOp, type SavedService } from './engine-state.js';
@@ -33,14 +33,14 @@ export class Coordinator {
   private tickTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly config: ClusterConfig, private readonly port: ClusterPort, private readonly log: Logger,
-    private readonly localName: string) {
+  constructor(private readonly config: ClusterConfig, private readonly port: ClusterPort, private readonly log: Logger) {
     this.engine = new PolicyEngine(policyConfigFromCluster(config));
     this.ids = config.rm.services.map((s) => s.id);
     this.ids.forEach((id, i) => this.index.set(id, i));
     this.seq = this.ids.map(() => 0);
     this.why = this.ids.map(() => '');
-    this.writer = new KvWriter(port, () => !this.closed, (key, err) => this.log.debug(`write of ${key} failed: ${err.message}`));
+    this.writer = new KvWriter(port, () => !this.closed, (key, err) =>
+      this.log[/condition failed/.test(err.message) ? 'warn' : 'debug'](`write of ${key} failed: ${err.message}`), true);
   }
 
   /** Restore from the replicated records, then catch up with the present. */
@@ -212,7 +212,7 @@ export class Coordinator {
       const op = serviceOp(this.engine, si);
       const name = (i: number) => this.config.nodes[i]?.name ?? '?';
       const opRec: OpRecord | null = op === undefined ? null : {
-        id: this.seq[si]!, kind: op.kind, node: name(op.node), target: op.kind === 'migrate' ? name(op.target) : null,
+        id: this.seq[si]!, kind: op.kind, node: name(op.node), inc: this.incs.get(name(op.node)) ?? 0, target: op.kind === 'migrate' ? name(op.target) : null,
         mode: op.kind === 'stop' ? op.purpose : this.why[si]!,
       };
       const rec: ServiceRecord = {
@@ -233,7 +233,4 @@ export class Coordinator {
       }
     });
   }
-
-  /** RG code name -> message, for answers made without the policy. */
-  static message(code: keyof typeof RG_CODES): string { return RG_CODES[code].message; }
 }

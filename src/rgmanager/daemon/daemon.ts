@@ -10,7 +10,7 @@ import { RG_CODES, SERVICE_STATE_CODES, clusvcadmExitStatus, type RgCodeName } f
 import { Executor } from '../executor.js';
 import { agentDirs, loadResourceRules } from '../rules.js';
 import { buildResourceForest, type ResourceForest } from '../tree.js';
-import { kvPrefix, kvValue, watchKv, type ClusterPort } from './replicated.js';
+import { kvValue, watchKv, type ClusterPort } from './replicated.js';
 import { Coordinator } from './coordinator.js';
 import { LocalServices } from './local.js';
 import {
@@ -68,7 +68,7 @@ export class RgManagerDaemon {
     // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
     const env = { CLUSTER_NODE_NAME: this.opts.node.name, OCF_RESKEY_CRM_meta_on_node: this.opts.node.name, ...this.opts.agentEnv };
     this.executor = new Executor({ logger: this.log, env });
-    this.local = new LocalServices(config, port, this.executor, forest, this.opts.node.name, this.log);
+    this.local = new LocalServices(config, port, this.executor, forest, this.opts.node.name, this.opts.node.nodeid, this.log);
     if (this.stopped) return;
     // Watch the records before anything else so no commit is missed.
     this.unwatch.push(watchKv(port, 'rg/', (key, value) => this.onCommitted(key, value)));
@@ -88,10 +88,11 @@ export class RgManagerDaemon {
 
   private onView(v: ReturnType<ClusterPort['view']>): void {
     if (this.stopped || this.local?.isReady !== true) return;
+    this.local.rescan();
     const me = this.opts.node.nodeid;
     const leader = v.leader === me && v.members.some((m) => m.nodeid === me);
     if (leader && this.coordinator === undefined) {
-      this.coordinator = new Coordinator(this.opts.config, this.opts.port, this.log, this.opts.node.name);
+      this.coordinator = new Coordinator(this.opts.config, this.opts.port, this.log);
       this.coordinator.activate();
     } else if (!leader && this.coordinator !== undefined) {
       this.log.notice('no longer the coordinator');
@@ -239,7 +240,5 @@ export class RgManagerDaemon {
     });
   }
 
-  /** For tests. */
   get isCoordinator(): boolean { return this.coordinator !== undefined; }
-  get requestsPending(): number { return kvPrefix(this.opts.port, 'rg/q/').length; }
 }

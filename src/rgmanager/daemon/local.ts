@@ -33,7 +33,7 @@ export class LocalServices {
   locked = false;
 
   constructor(private readonly config: ClusterConfig, private readonly port: ClusterPort, private readonly executor: Executor,
-    forest: ResourceForest | undefined, private readonly me: string, private readonly log: Logger) {
+    forest: ResourceForest | undefined, private readonly me: string, private readonly nodeid: number, private readonly log: Logger) {
     for (const s of config.rm.services) {
       const root = forest !== undefined ? findRoot(forest, s.kind, s.name) : undefined;
       if (root !== undefined) this.roots.set(s.id, root);
@@ -57,17 +57,26 @@ export class LocalServices {
     const pollS = Math.max(1, this.config.rm.statusPollIntervalS);
     this.statusTimer = setInterval(() => void this.statusPass(), pollS * 1000);
     this.statusTimer.unref();
-    // Operations addressed to us while we were stopping.
+    this.rescan();
+  }
+
+  /** Operations addressed to us that we could not take yet (stopping, or not yet a member). */
+  rescan(): void {
     for (const [key, rec] of kvPrefix<ServiceRecord>(this.port, 'rg/s/')) this.onRecord(key.slice(5), rec);
   }
 
   /** A committed service record. */
   onRecord(id: string, rec: ServiceRecord): void {
+    // `before` is the last record that was not an operation still waiting for this node.
     const before = this.prev.get(id);
-    this.prev.set(id, rec);
-    if (!this.ready || this.closing) return;
     const op = rec.op;
-    if (op === null || op.node !== this.me || op.id <= (this.executed.get(id) ?? 0)) return;
+    const forMe = op !== null && op.node === this.me && op.id > (this.executed.get(id) ?? 0);
+    if (!forMe) { this.prev.set(id, rec); return; }
+    if (!this.ready || this.closing) return;
+    // Only operations decided for this incarnation (a replayed log of an earlier life is ignored).
+    const mine = this.port.view().members.find((m) => m.nodeid === this.nodeid);
+    if (mine === undefined || op.inc !== mine.incarnation) return;
+    this.prev.set(id, rec);
     this.executed.set(id, op.id);
     void this.execute(id, rec, before);
   }

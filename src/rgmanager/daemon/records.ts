@@ -14,6 +14,8 @@ export interface OpRecord {
   readonly id: number;
   readonly kind: 'start' | 'stop' | 'migrate' | 'convalesce';
   readonly node: string;
+  /** Incarnation of `node` when decided: a restarted node never runs an operation meant for its previous life. */
+  readonly inc: number;
   /** migrate destination, else null. */
   readonly target: string | null;
   /** Why (stop mode or start reason), for logs. */

@@ -28,8 +28,13 @@ export class KvWriter {
   private closed = false;
   private idleWaiters: { prefix: string; resolve: () => void }[] = [];
 
+  /**
+   * With `compareAndSet`, each write is a `cas` on the version this node last saw: a writer whose
+   * copy is stale (a coordinator that lost its role behind a partition) cannot overwrite newer
+   * records; such a write is dropped, not retried.
+   */
   constructor(private readonly port: ClusterPort, private readonly active: () => boolean,
-    private readonly onError: (key: string, err: Error) => void = () => undefined) {}
+    private readonly onError: (key: string, err: Error) => void = () => undefined, private readonly compareAndSet = false) {}
 
   /** Desire `key` = value (undefined = delete). Skips a write when the committed value is equal. */
   set(key: string, value: JsonValue | undefined): void {
@@ -44,6 +49,12 @@ export class KvWriter {
     }
     this.desired.set(key, { value, gen: ++this.gen });
     this.kick(key);
+  }
+
+  /** The value waiting to be written for `key` (null = a delete), or undefined when none waits. */
+  peek(key: string): JsonValue | null | undefined {
+    const d = this.desired.get(key);
+    return d === undefined ? undefined : d.value ?? null;
   }
 
   /** Resolves once no write of a key under `prefix` is waiting or in flight. */
@@ -76,7 +87,8 @@ export class KvWriter {
     if (d === undefined) return;
     if (!this.active()) { this.desired.delete(key); this.checkIdle(); return; }
     this.inFlight.add(key);
-    const cmd: AppCommand = d.value === undefined ? { op: 'delete', key } : { op: 'put', key, value: d.value };
+    const cmd: AppCommand = this.compareAndSet ? { op: 'cas', key, ifVersion: this.port.kv().get(key)?.version ?? 0, value: d.value }
+      : d.value === undefined ? { op: 'delete', key } : { op: 'put', key, value: d.value };
     this.port.propose(cmd).then(() => {
       this.inFlight.delete(key);
       const now = this.desired.get(key);
@@ -86,6 +98,12 @@ export class KvWriter {
     }, (err: Error) => {
       this.inFlight.delete(key);
       this.onError(key, err);
+      if (this.compareAndSet && /condition failed/.test(err.message)) {
+        const now = this.desired.get(key);
+        if (now !== undefined && now.gen === d.gen) this.desired.delete(key);
+        this.checkIdle();
+        return;
+      }
       const t = setTimeout(() => this.kick(key), RETRY_MS);
       t.unref();
     });

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
 import { bin } from '../cman/harness.js';
-import { startIpmiSim, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
+import { startIpmiSimAt, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
 import {
-  TestCluster, waitFor, rgClusterConf, serviceLog, service, waitStarted, fenceHistory, fenceLs,
+  TestCluster, waitFor, rgClusterConf, placeOn, startNodes, serviceLog, service, waitStarted, fenceHistory, fenceLs,
 } from '../rgmanager/harness.js';
 
 function skipWithoutPeers(ctx: Mocha.Context): void {
@@ -43,7 +43,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-kill');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencekill', nodes, port: 5521, dir: cluster.dir,
         fence: { bmcPort: Object.fromEntries(nodes.map((n, i) => [n, ports[i]!])) },
@@ -53,7 +53,7 @@ describe('cluster: fenced with a real BMC', function () {
           { name: 'db-dom', ordered: true, nodes: [{ name: nodes[1]!, priority: 1 }, { name: nodes[2]!, priority: 2 }] },
         ],
       }));
-      for (const n of nodes) cluster.start(n, conf);
+      await startNodes(cluster, nodes, conf);
     });
 
     after(async () => {
@@ -62,9 +62,8 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     it('fences the dead owner through its BMC, then starts its service on the next domain node', async () => {
-      // Whoever formed the cluster first, failback brings each service to its best node.
-      await waitStarted(cluster, nodes[1]!, 'service:web', 30_000, nodes[0]);
-      await waitStarted(cluster, nodes[1]!, 'service:db', 30_000, nodes[1]);
+      await placeOn(cluster, nodes, 'service:web', nodes[0]!);
+      await placeOn(cluster, nodes, 'service:db', nodes[1]!);
       const killedMs = Date.now();
       await cluster.kill(nodes[0]!, 'SIGKILL');
       const owner = await waitStarted(cluster, nodes[1]!, 'service:web', 60_000, nodes[1]);
@@ -95,6 +94,11 @@ describe('cluster: fenced with a real BMC', function () {
       expect((await service(cluster, nodes[2]!, 'service:db'))?.owner).to.equal(nodes[1]);
       expect(ls.victimCount).to.equal(0);
       expect(ls.nodes.find((n) => n.nodeid === 1)?.lastFenceHow).to.equal('agent');
+      // fence_node -S through node 3's BMC: on; exit 0.
+      const st = await runBin('fence_node', ['-S', '-v', nodes[2]!], cluster.runDir(nodes[1]!));
+      expect(st.code, st.stderr).to.equal(0);
+      expect(st.stderr).to.contain(`status ${nodes[2]} dev 1.1 agent fence_ipmilan result: success`);
+      expect(st.stderr).to.contain(`status ${nodes[2]} success`);
       const text = await runBin('fence_tool', ['ls', '-n'], cluster.runDir(nodes[2]!));
       expect(text.code).to.equal(0);
       expect(text.stdout).to.contain('fence domain\nmember count  2\nvictim count  0\n');
@@ -111,7 +115,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-fail');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencefail', nodes, port: 5522, dir: cluster.dir, overrideTimeS: 1,
         // Node 4's BMC rejects our password: every fence of it fails.
@@ -119,7 +123,7 @@ describe('cluster: fenced with a real BMC', function () {
         services: [{ name: 'app', domain: 'app-dom' }],
         domains: [{ name: 'app-dom', ordered: true, nodes: [{ name: nodes[0]!, priority: 1 }, { name: nodes[1]!, priority: 2 }, { name: nodes[2]!, priority: 3 }] }],
       }));
-      for (const n of nodes) cluster.start(n, conf);
+      await startNodes(cluster, nodes, conf);
     });
 
     after(async () => {
@@ -128,7 +132,7 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     it('keeps the service on the dead node while fencing fails, and moves it after fence_ack_manual', async () => {
-      await waitStarted(cluster, nodes[1]!, 'service:app', 30_000, nodes[0]);
+      await placeOn(cluster, nodes, 'service:app', nodes[0]!);
       const killedMs = Date.now();
       await cluster.kill(nodes[0]!, 'SIGKILL');
       // At least two failed rounds, each in the replicated history.

@@ -2,9 +2,9 @@
 // power behind ipmi_bmc_sim / apc_pdu_sim): RHCS messages, exit codes and layouts
 // (../shared/research/rgmanager.md §5.2, §5.3). Dates are matched by pattern, everything else byte for byte.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { LocalCluster, binPath } from '../../../src/demo/local-cluster.js';
+import { LocalCluster, binPath, waitUntil } from '../../../src/demo/local-cluster.js';
 
 const CTIME = String.raw`(Sun|Mon|Tue|Wed|Thu|Fri|Sat) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d\d:\d\d:\d\d \d{4}`;
 const N1 = '127.0.3.11';
@@ -23,8 +23,8 @@ describe('ops: clustat and clusvcadm on a live cluster', function () {
       nodes: 3, slot: 1, tokenMs: 1000, clusterName: 'opscluster', power: ['ipmi', 'ipmi', 'apc'],
       services: [{ name: 'web', domain: [1, 2, 3] }, { name: 'db', domain: [2, 3, 1] }],
     });
-    await c.waitService('service:web', 'started on node 1', (s) => s.state === 'started' && s.owner === N1, 30_000);
-    await c.waitService('service:db', 'started on node 2', (s) => s.state === 'started' && s.owner === N2, 30_000);
+    await c.placeService('service:web', N1);
+    await c.placeService('service:db', N2);
   });
 
   after(async () => {
@@ -125,6 +125,21 @@ describe('ops: clustat and clusvcadm on a live cluster', function () {
     expect((await run('clustat', ['-s', 'web'], N2)).stdout.split('\n')[2]).to.equal(service('service:web', N3, 'started'));
   });
 
+  it('clusvcadm -R / -s / -c: restart in place, stop, convalesce', async () => {
+    const owner = (await c.rgStatus(N2))!.services.find((x) => x.id === 'service:web')!.owner!;
+    const r = await run('clusvcadm', ['-R', 'web'], owner);
+    expect([r.code, r.stdout]).to.deep.equal([0, 'Local machine trying to restart service:web...Success\n']);
+    expect((await run('clustat', ['-s', 'web'])).stdout.split('\n')[2]).to.equal(service('service:web', owner, 'started'));
+    const cv = await run('clusvcadm', ['-c', 'web'], owner);
+    expect([cv.code, cv.stdout]).to.deep.equal([0, 'Local machine convalescing service:web...Service is already running\n']);
+    const st = await run('clusvcadm', ['-s', 'web'], owner);
+    expect([st.code, st.stdout]).to.deep.equal([0, 'Local machine stopping service:web...Success\n']);
+    const s = await run('clustat', ['-s', 'web']);
+    expect([s.code, s.stdout.split('\n')[2]]).to.deep.equal([110, service('service:web', `(${owner})`, 'stopped')]);
+    const e = await run('clusvcadm', ['-e', 'web', '-m', N1]);
+    expect([e.code, e.stdout]).to.deep.equal([0, `Member ${N1} trying to enable service:web...Success\nservice:web is now running on ${N1}\n`]);
+  });
+
   it('clusvcadm errors: unknown service, unknown member, bad usage', async () => {
     const n = await run('clusvcadm', ['-e', 'nosuch']);
     expect([n.code, n.stdout]).to.deep.equal([252, 'Local machine trying to enable service:nosuch...Service does not exist\n']);
@@ -141,6 +156,18 @@ describe('ops: clustat and clusvcadm on a live cluster', function () {
     const u = await run('clusvcadm', ['-u'], N3);
     expect([u.code, u.stdout]).to.deep.equal([0, 'Resource groups unlocked\n']);
     expect((await run('clusvcadm', ['-S'], N3)).stdout).to.equal('Resource groups unlocked\n');
+  });
+
+  it('clustat -i refreshes until interrupted, then exits 0', async () => {
+    const child = spawn(process.execPath, [binPath('clustat'), '-i', '1', '-s', 'db'], { env: c.env(N2), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      await waitUntil('two clustat reports', 15_000, () => out.split(' Service Name').length - 1 >= 2);
+    } finally { child.kill('SIGINT'); }
+    expect(await exited).to.equal(0);
+    expect(out).to.include(service('service:db', N2, 'started'));
   });
 
   it('commands report a daemon that is not there', async () => {

@@ -138,3 +138,30 @@ export function waitStarted(cluster: TestCluster, node: string, id: string, dead
     return on === undefined || s.owner === on ? s.owner : undefined;
   });
 }
+
+/**
+ * Wait until every node's rgmanager runs and `id` is started somewhere, then relocate it to `node`
+ * if it is elsewhere (which node forms the cluster first decides where services start; failback
+ * happens only when a node joins after the start finished).
+ */
+export async function placeOn(cluster: TestCluster, nodes: string[], id: string, node: string, deadlineMs = 30_000): Promise<void> {
+  await waitFor('rgmanager running on every node', deadlineMs, async () => {
+    for (const n of nodes) {
+      const st = await rgStatus(cluster, n);
+      if (st?.rgmanagerRunning !== true || st.nodes.filter((x) => x.online).length !== nodes.length) return false;
+    }
+    return true;
+  });
+  const owner = await waitStarted(cluster, node, id, deadlineMs);
+  if (owner === node) return;
+  const r = await rgRequest(cluster, node, { op: 'relocate', service: id, target: node });
+  if (r.code !== 'RG_ESUCCESS' || r.owner !== node) throw new Error(`could not place ${id} on ${node}: ${r.message} (${r.reason})`);
+}
+
+/** Start the nodes one after the other, each once the previous one answers on its socket. */
+export async function startNodes(cluster: TestCluster, nodes: string[], conf: string): Promise<void> {
+  for (const n of nodes) {
+    cluster.start(n, conf);
+    await waitFor(`${n} answering`, 20_000, async () => (await cluster.status(n)) !== undefined);
+  }
+}

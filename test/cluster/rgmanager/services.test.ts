@@ -4,8 +4,9 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { ApiClient, type RgServiceEvent } from '../../../src/api/index.js';
 import {
-  TestCluster, waitFor, rgClusterConf, serviceLog, service, waitStarted, rgRequest, rgStatus, runningOn,
+  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes,
 } from './harness.js';
 
 describe('cluster: rgmanager services', function () {
@@ -23,13 +24,9 @@ describe('cluster: rgmanager services', function () {
       ],
       domains: [{ name: 'all', ordered: true, nodes: nodes.map((n, i) => ({ name: n, priority: i + 1 })) }],
     }));
-    for (const n of nodes) cluster.start(n, conf);
-    await waitStarted(cluster, nodes[0]!, 'service:app', 30_000, nodes[0]);
-    await waitStarted(cluster, nodes[0]!, 'service:web', 30_000, nodes[0]);
-    await waitFor('rgmanager running everywhere', 30_000, async () => {
-      for (const n of nodes) if ((await rgStatus(cluster, n))?.rgmanagerRunning !== true) return false;
-      return true;
-    });
+    await startNodes(cluster, nodes, conf);
+    await placeOn(cluster, nodes, 'service:app', nodes[0]!);
+    await placeOn(cluster, nodes, 'service:web', nodes[0]!);
   });
 
   after(async () => { await cluster?.cleanup(); });
@@ -67,10 +64,26 @@ describe('cluster: rgmanager services', function () {
     expect(runningOn(cluster.dir, 'app', nodes)).to.deep.equal([nodes[1]]);
   });
 
-  it('clusvcadm -r -m: relocates to the member and answers Success', async () => {
-    const r = await rgRequest(cluster, nodes[1]!, { op: 'relocate', service: 'service:web', target: nodes[2]! });
-    expect(r).to.include({ code: 'RG_ESUCCESS', message: 'Success', exitStatus: 0, owner: nodes[2], node: nodes[1] });
-    expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([nodes[2]]);
+  it('clusvcadm -r -m: relocates to the member and answers Success; the event stream shows each step', async () => {
+    const events: RgServiceEvent[] = [];
+    const client = await ApiClient.connect({ runDir: cluster.runDir(nodes[0]!) });
+    try {
+      await client.subscribe(['rg.service'], (event, data) => { if (event === 'rg.service') events.push(data as RgServiceEvent); });
+      const r = await rgRequest(cluster, nodes[1]!, { op: 'relocate', service: 'service:web', target: nodes[2]! });
+      expect(r).to.include({ code: 'RG_ESUCCESS', message: 'Success', exitStatus: 0, owner: nodes[2], node: nodes[1] });
+      expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([nodes[2]]);
+      await waitFor('the started event', 10_000, async () =>
+        events.some((e) => e.service.id === 'service:web' && e.service.state === 'started' && e.service.owner === nodes[2]));
+    } finally {
+      client.close();
+    }
+    const web = events.filter((e) => e.service.id === 'service:web');
+    // stop on the old owner was in flight before anything started on the new one
+    const stopIdx = web.findIndex((e) => e.service.pending === `stop on ${nodes[0]}`);
+    const startIdx = web.findIndex((e) => e.service.pending === `start on ${nodes[2]}`);
+    expect(stopIdx, JSON.stringify(web.map((e) => [e.service.state, e.service.pending]))).to.be.greaterThan(-1);
+    expect(startIdx).to.be.greaterThan(stopIdx);
+    expect(web[web.length - 1]!.service).to.include({ state: 'started', owner: nodes[2], lastOwner: nodes[0], pending: null });
   });
 
   it('clusvcadm -Z / -U: a frozen service refuses operations with "Failure: Service is frozen"', async () => {
@@ -112,13 +125,37 @@ describe('cluster: rgmanager services', function () {
     expect(owner).to.equal(nodes[0]);
     const t = Date.now();
     await cluster.kill(owner, 'SIGTERM');
-    const next = await waitStarted(cluster, nodes[1]!, 'service:web', 60_000);
-    expect(next).to.not.equal(owner);
+    const next = await waitFor('web started on a peer', 60_000, async () => {
+      const sv = await service(cluster, nodes[1]!, 'service:web');
+      return sv?.state === 'started' && sv.owner !== null && sv.owner !== owner && sv.pending === null ? sv.owner : undefined;
+    });
+    expect(await cluster.exited(owner, 30_000)).to.equal(0);
     const log = serviceLog(cluster.dir, 'web').filter((l) => l.ms >= t);
     const stop = log.findIndex((l) => l.op === 'stop' && l.node === owner);
     const start = log.findIndex((l) => l.op === 'start' && l.node === next);
     expect(stop).to.be.greaterThan(-1);
     expect(start).to.be.greaterThan(stop);
     expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([next]);
+    // The leaving node was the coordinator: another node took over from the records and decides.
+    const st = await rgStatus(cluster, nodes[1]!);
+    expect(st?.coordinator).to.be.oneOf([nodes[1], nodes[2]]);
+    expect(st?.services.find((x) => x.id === 'service:app')).to.include({ state: 'started', owner: nodes[1] });
+    const r = await rgRequest(cluster, nodes[2]!, { op: 'relocate', service: 'app', target: nodes[2]! });
+    expect(r).to.include({ code: 'RG_ESUCCESS', owner: nodes[2] });
+    expect(runningOn(cluster.dir, 'app', nodes)).to.deep.equal([nodes[2]]);
+  });
+
+  it('quorum lost: the last node stops its services at once (emergency stop) and answers RG_EQUORUM', async () => {
+    // Two nodes left of three (expected votes 3, quorum 2); killing one leaves the other inquorate.
+    const survivor = nodes[2]!;
+    expect(runningOn(cluster.dir, 'app', nodes)).to.deep.equal([survivor]);
+    const t = Date.now();
+    await cluster.kill(nodes[1]!, 'SIGKILL');
+    await waitFor('app stopped on the survivor', 30_000, async () => runningOn(cluster.dir, 'app', nodes).length === 0);
+    expect(serviceLog(cluster.dir, 'app').filter((l) => l.ms >= t).map((l) => `${l.op} ${l.node}`)).to.deep.equal([`stop ${survivor}`]);
+    const st = await rgStatus(cluster, survivor);
+    expect(st?.quorate).to.equal(false);
+    const r = await rgRequest(cluster, survivor, { op: 'enable', service: 'app' });
+    expect(r).to.include({ code: 'RG_EQUORUM', message: 'Operation requires quorum', exitStatus: 247 });
   });
 });

@@ -5,10 +5,9 @@ import path from 'node:path';
 import { IpmiLanClient } from '../../../src/fence-agents/ipmi/client.js';
 import type { IpmiLanClientOptions } from '../../../src/fence-agents/ipmi/client.js';
 import { AuthenticationError, TimeoutError, UnreachableError } from '../../../src/fence-agents/ipmi/errors.js';
-import { requirePeers, startIpmiSim, waitFor } from './peers.js';
+import { freeUdpPort, ourPorts, requirePeers, startIpmiSim, startIpmiSimAt, startLossyRelay, waitFor } from './peers.js';
 import type { IpmiSim } from './peers.js';
 
-const PORT = 9601;
 
 const variants: Array<[string, Partial<IpmiLanClientOptions>]> = [
   ['lanplus cipher suite 1', { interface: 'lanplus', cipherSuite: 1 }],
@@ -22,7 +21,7 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
   this.timeout(60_000);
   let sim: IpmiSim;
   const clients: IpmiLanClient[] = [];
-  const client = (o: Partial<IpmiLanClientOptions>, port = PORT) => {
+  const client = (o: Partial<IpmiLanClientOptions>, port = sim.port) => {
     const c = new IpmiLanClient({ host: '127.0.0.1', port, username: 'admin', password: 'secret', interface: 'lanplus',
       timeoutMs: 500, retries: 2, ...o });
     clients.push(c);
@@ -31,7 +30,7 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
 
   before(async function () {
     requirePeers(this, ['ipmi_sim', 'ipmitool']);
-    sim = await startIpmiSim(PORT);
+    sim = await startIpmiSim();
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -71,6 +70,23 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
     });
   }
 
+  it('hard reset, soft (ACPI) shutdown and the refused diagnostic interrupt', async () => {
+    const c = client({ interface: 'lanplus', cipherSuite: 3 });
+    const log = () => readFileSync(path.join(sim.dir, 'chassis.log'), 'utf8');
+    const before = log().length;
+    await c.hardReset();
+    expect(log().slice(before)).to.match(/set reset 1/);
+    expect(sim.power()).to.equal('on');
+    await c.softShutdown();
+    expect(log().slice(before)).to.match(/set shutdown 1/);
+    await waitFor('soft-off to take effect', () => sim.power() === 'off');
+    expect(await c.getPowerState()).to.equal('off');
+    const diag = await c.pulseDiagnosticInterrupt().then(() => undefined, (e: unknown) => e);
+    expect((diag as { completionCode?: number }).completionCode).to.equal(0xcc);
+    await c.powerOn();
+    expect(sim.power()).to.equal('on');
+  });
+
   it('unknown user is an AuthenticationError naming the user (lanplus and lan)', async () => {
     for (const o of [{ interface: 'lanplus' as const }, { interface: 'lan' as const }]) {
       const err = await client({ ...o, username: 'mallory' }).getPowerState().then(() => undefined, (e: unknown) => e);
@@ -81,12 +97,17 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
 
   it('unreachable port fails within timeout x tries, as UnreachableError', async () => {
     for (const iface of ['lanplus', 'lan'] as const) {
-      const c = client({ interface: iface, timeoutMs: 300, retries: 2 }, 9649);
+      const dead = await freeUdpPort(ourPorts);
+      const c = client({ interface: iface, timeoutMs: 300, retries: 2 }, dead);
+      const t0 = performance.now();
       const err = await c.getPowerState().then(() => undefined, (e: unknown) => e);
+      const wallMs = performance.now() - t0;
+      // the whole call, not just one exchange: no second login attempt against a silent BMC
+      expect(wallMs, `${iface}: whole call`).to.be.at.most(c.requestBoundMs + 1000);
       expect(err, iface).to.be.instanceOf(TimeoutError);
       expect(err).to.be.instanceOf(UnreachableError);
       expect((err as TimeoutError).elapsedMs).to.be.at.most(c.requestBoundMs + 1000);
-      expect((err as Error).message).to.match(/127\.0\.0\.1:9649/);
+      expect((err as Error).message).to.contain(`127.0.0.1:${dead}`);
     }
   });
 
@@ -117,9 +138,9 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
   });
 
   it('IPMI 1.5 auth type NONE, when the BMC offers it (ipmi_sim --auths "none md5 straight")', async () => {
-    const open = await startIpmiSim(9607, ['--auths', 'none md5 straight']);
+    const open = await startIpmiSim(['--auths', 'none md5 straight']);
     try {
-      const c = client({ interface: 'lan', authType: 'none' }, 9607);
+      const c = client({ interface: 'lan', authType: 'none' }, open.port);
       expect(await c.getPowerState()).to.equal('on');
       await c.powerOff();
       expect(open.power()).to.equal('off');
@@ -133,11 +154,31 @@ describe('fence-ipmi interop: our client against OpenIPMI ipmi_sim', function ()
     }
   });
 
+  it('a lost reply at any step (handshake or command) is recovered by retransmission or a fresh login', async () => {
+    for (const iface of ['lanplus', 'lan'] as const) {
+      for (let lost = 1; lost <= 7; lost++) {
+        const relay = await startLossyRelay(sim.port, (n) => n === lost);
+        try {
+          const c = client({ interface: iface, timeoutMs: 200, retries: 3 }, relay.port);
+          expect(await c.getPowerState(), `${iface}, reply ${lost} lost`).to.equal('on');
+          await c.powerOff();
+          expect(sim.power(), `${iface}, reply ${lost} lost`).to.equal('off');
+          await c.powerOn();
+          expect(await c.getPowerState()).to.equal('on');
+          expect(c.stats.retransmits + c.stats.handshakeRestarts + c.stats.relogins, `${iface}, reply ${lost} lost`).to.be.at.least(1);
+          await c.close();
+        } finally {
+          await relay.close();
+        }
+      }
+    }
+  });
+
   it('keep-warm: a kept session survives a BMC restart by logging in again', async () => {
     const c = client({ interface: 'lanplus', cipherSuite: 3, timeoutMs: 300 });
     expect(await c.getPowerState()).to.equal('on');
     await sim.stop();
-    sim = await startIpmiSim(PORT);
+    sim = await startIpmiSimAt(sim.port);
     expect(await c.getPowerState()).to.equal('on');
     expect(c.stats.sessionsOpened).to.equal(2);
     await c.powerOff();

@@ -26,6 +26,32 @@ export function requirePeers(ctx: Mocha.Context, cmds: string[]): void {
   ctx.skip();
 }
 
+/** Port ranges of this room: ipmi_sim 9600-9649, our simulators, relays and dead ports 9650-9699. */
+export const ipmiSimPorts: readonly [number, number] = [9600, 9649];
+export const ourPorts: readonly [number, number] = [9650, 9699];
+
+/**
+ * A UDP port in [from, to] that nothing is bound to on 127.0.0.1 right now (random start, so
+ * parallel worktrees running these tests rarely pick the same one; starters retry if they lose
+ * the race). Also serves as an "unreachable" port: the kernel answers it with ICMP unreachable.
+ */
+export async function freeUdpPort([from, to]: readonly [number, number], avoid: readonly number[] = []): Promise<number> {
+  const dgram = await import('node:dgram');
+  const span = to - from + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = from + ((start + i) % span);
+    if (avoid.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.once('error', () => { s.close(); resolve(false); });
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free UDP port in ${from}-${to}`);
+}
+
 export interface IpmiSim {
   port: number;
   dir: string;
@@ -34,7 +60,20 @@ export interface IpmiSim {
   stop(): Promise<void>;
 }
 
-export async function startIpmiSim(port: number, extra: string[] = []): Promise<IpmiSim> {
+/** Start ipmi_sim on a free port of its range (retrying when another test run takes it first). */
+export async function startIpmiSim(extra: string[] = []): Promise<IpmiSim> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeUdpPort(ipmiSimPorts);
+    try {
+      return await startIpmiSimAt(port, extra);
+    } catch (err) {
+      if (attempt >= 8 || !/already runs|busy|exited at start|did not answer/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+/** Start ipmi_sim on exactly this port (a restart of one that was stopped). */
+export async function startIpmiSimAt(port: number, extra: string[] = []): Promise<IpmiSim> {
   const { stdout } = await execFileP(ipmiSimScript, ['start', '--port', String(port), ...extra], { timeout: 60_000 });
   const vars = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
   const dir = vars['IPMI_SIM_DIR'];
@@ -59,8 +98,20 @@ export interface OurSim {
   stop(): Promise<void>;
 }
 
+/** Start bin/ipmi_bmc_sim as a process on a free port of our range. */
+export async function startOurSim(args: string[] = []): Promise<OurSim> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeUdpPort(ourPorts);
+    try {
+      return await startOurSimAt(port, args);
+    } catch (err) {
+      if (attempt >= 8 || !/cannot listen/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** Start bin/ipmi_bmc_sim as a process; resolves once it prints its "listening" line. */
-export function startOurSim(port: number, args: string[] = []): Promise<OurSim> {
+function startOurSimAt(port: number, args: string[]): Promise<OurSim> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'ipmi_bmc_sim'), '--port', String(port), '-q', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -98,4 +149,38 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A UDP relay on `listenPort` to a BMC on `bmcPort` that drops the BMC replies `drop(n)` says
+ *  (n counts replies from 1). One client at a time. */
+export async function startLossyRelay(bmcPort: number, drop: (n: number) => boolean): Promise<{ port: number; close(): Promise<void> }> {
+  const dgram = await import('node:dgram');
+  for (let attempt = 1; ; attempt++) {
+    const port = await freeUdpPort(ourPorts);
+    try {
+      return await relayAt(dgram.default, port, bmcPort, drop);
+    } catch (err) {
+      if (attempt >= 8) throw err;
+    }
+  }
+}
+
+async function relayAt(dgram: typeof import('node:dgram'), listenPort: number, bmcPort: number, drop: (n: number) => boolean): Promise<{ port: number; close(): Promise<void> }> {
+  const sock = dgram.createSocket('udp4');
+  let client: { port: number; address: string } | undefined;
+  let replies = 0;
+  sock.on('message', (msg, rinfo) => {
+    if (rinfo.port === bmcPort) {
+      replies++;
+      if (!drop(replies) && client !== undefined) sock.send(msg, client.port, client.address);
+    } else {
+      client = { port: rinfo.port, address: rinfo.address };
+      sock.send(msg, bmcPort, '127.0.0.1');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(listenPort, '127.0.0.1', () => { sock.off('error', reject); resolve(); });
+  });
+  return { port: listenPort, close: () => new Promise<void>((resolve) => sock.close(() => resolve())) };
 }
