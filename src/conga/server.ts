@@ -52,6 +52,8 @@ interface Route {
   readonly role: Role | undefined;
   /** Audit action name for changes. */
   readonly action?: string;
+  /** A POST that changes nothing (validation): still needs session and CSRF token, not audited. */
+  readonly readOnly?: boolean;
   readonly handler: Handler;
 }
 
@@ -179,7 +181,7 @@ export class CongaServer {
     const isChange = method !== 'GET';
     const ctx: Ctx = { req, res, url, match, session: user !== undefined ? session : undefined, role, body: {}, ip, audit: {} };
     const auditRec = (result: AuditRecord['result'], status: number, message?: string): void => {
-      if (!isChange) return;
+      if (!isChange || route.readOnly === true) return;
       void this.audit.write({
         time: new Date().toISOString(), node: this.opts.nodeName, user: ctx.audit.user ?? session?.user ?? '-', role: ctx.audit.role ?? role ?? '-', ip,
         action: route.action ?? `${method} ${url.pathname}`, target: ctx.audit.target ?? decodeURIComponent(url.pathname),
@@ -247,8 +249,8 @@ export class CongaServer {
   // ------------------------------------------------------------------------------------------
 
   private makeRoutes(): Route[] {
-    const r = (method: Route['method'], pattern: RegExp, role: Role | undefined, handler: Handler, action?: string): Route =>
-      ({ method, pattern, role, handler, ...(action !== undefined ? { action } : {}) });
+    const r = (method: Route['method'], pattern: RegExp, role: Role | undefined, handler: Handler, action?: string, readOnly?: boolean): Route =>
+      ({ method, pattern, role, handler, ...(action !== undefined ? { action } : {}), ...(readOnly === true ? { readOnly } : {}) });
     const str = (ctx: Ctx, k: string): string | undefined => (typeof ctx.body[k] === 'string' ? ctx.body[k] as string : undefined);
     return [
       r('POST', /^\/api\/login$/, undefined, (ctx) => this.login(ctx), 'login'),
@@ -295,7 +297,7 @@ export class CongaServer {
         const text = str(ctx, 'text');
         if (text === undefined) throw new HttpError(400, 'text missing');
         return validateAgainst(this.opts.config(), text);
-      }),
+      }, undefined, true),
       // POST /api/config/propagate joins when the daemon can propagate (issue 8: cman_tool version -r).
       r('GET', /^\/api\/users$/, 'admin', async () => ({
         users: [...this.opts.users.all().values()].map((u) => ({ name: u.name, role: u.role, changedMs: u.changedMs })),

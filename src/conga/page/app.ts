@@ -288,8 +288,8 @@ async function askAction(id: string, op: string, nodes: string[] | undefined): P
   void refresh();
   if (!(await openDialog())) return;
   try {
-    const r = await api<{ message?: string }>('POST', `/api/services/${encodeURIComponent(id)}/${op}`, node !== '' ? { node } : {});
-    toast(r.message ?? `${op} ${shortId(id)}: done`);
+    const r = await api<{ message?: string; owner?: string | null; state?: string | null }>('POST', `/api/services/${encodeURIComponent(id)}/${op}`, node !== '' ? { node } : {});
+    toast(`${op} ${shortId(id)}: ${r.message ?? 'done'}${r.state ? `; now ${r.state}${r.owner ? ` on ${r.owner}` : ''}` : ''}`);
   } catch (err) { toast(`${op} ${shortId(id)} refused: ${(err as Error).message}`, true); }
 }
 
