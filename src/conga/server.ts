@@ -16,7 +16,8 @@ import type { DaemonLink } from './link.js';
 import { SnapshotSource } from './snapshot.js';
 import type { TlsMaterial } from './tls.js';
 import { UserError, UserStore, isRole, roleAtLeast, verifyPassword, type Role } from './users.js';
-import { fenceLayout, serviceDetail, validateAgainst } from './views.js';
+import { fenceLayout, serviceDetail } from './views.js';
+import { ConfigValidator, ValidationBusyError } from './validate.js';
 import { PAGE_HTML, PAGE_CSS } from './page-html.js';
 import { CongaActions, ActionError } from './actions.js';
 
@@ -87,6 +88,7 @@ export class CongaServer {
   private readonly routes: Route[];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly assets = new Map<string, Buffer>();
+  private readonly validator = new ConfigValidator();
 
   constructor(private readonly opts: CongaServerOptions) {
     this.log = getLogger('conga', { node: opts.nodeName });
@@ -131,6 +133,7 @@ export class CongaServer {
 
   async close(): Promise<void> {
     this.snapshots.stop();
+    this.validator.close();
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     for (const r of this.streams) r.end();
     this.streams.clear();
@@ -296,7 +299,12 @@ export class CongaServer {
       r('POST', /^\/api\/config\/validate$/, 'viewer', async (ctx) => {
         const text = str(ctx, 'text');
         if (text === undefined) throw new HttpError(400, 'text missing');
-        return validateAgainst(this.opts.config(), text);
+        try {
+          return await this.validator.validate(this.opts.config().text, text);
+        } catch (err) {
+          if (err instanceof ValidationBusyError) throw new HttpError(503, err.message);
+          throw err;
+        }
       }, undefined, true),
       // POST /api/config/propagate joins when the daemon can propagate (issue 8: cman_tool version -r).
       r('GET', /^\/api\/users$/, 'admin', async () => ({

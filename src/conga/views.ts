@@ -1,6 +1,7 @@
 // Read-only views derived from the running configuration (pure): a service's resource tree and
-// failover domain, the fence devices per node and method, config validation and diff.
-import { diffConfig, parseClusterConf, type ClusterConfig, type RawElement } from '../config/index.js';
+// failover domain, the fence devices per node and method.
+// (No parser import here: parsing and diffing run in a worker, see validate.ts.)
+import type { ClusterConfig, RawElement } from '../config/types.js';
 
 const SECRET = /passw|community|secret|key|snmp_priv/i;
 
@@ -107,24 +108,3 @@ export function fenceLayout(config: ClusterConfig): FenceLayout {
   };
 }
 
-export interface ValidationResult {
-  readonly valid: boolean;
-  readonly version: number | null;
-  readonly problems: readonly { readonly severity: string; readonly line: number; readonly where: string; readonly message: string }[];
-  /** Human lines of the change against the running config (when valid). */
-  readonly changes: readonly string[];
-  /** Set when the version is not higher than the running one (propagation would refuse it). */
-  readonly versionProblem: string | null;
-}
-
-export function validateAgainst(running: ClusterConfig, text: string): ValidationResult {
-  const r = parseClusterConf(text, 'cluster.conf');
-  const problems = r.problems.map((p) => ({ severity: p.severity, line: p.line, where: p.where, message: p.message }));
-  if (r.config === undefined || problems.some((p) => p.severity === 'error')) {
-    return { valid: false, version: r.config?.configVersion ?? null, problems, changes: [], versionProblem: null };
-  }
-  const diff = diffConfig(running, r.config);
-  const versionProblem = r.config.configVersion <= running.configVersion
-    ? `config_version ${r.config.configVersion} is not higher than the running ${running.configVersion}` : null;
-  return { valid: true, version: r.config.configVersion, problems, changes: diff.describe(), versionProblem };
-}
