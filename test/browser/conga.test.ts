@@ -136,6 +136,26 @@ describe('conga page in Chromium (real 3-node cluster)', function () {
     expect((await cluster.rgStatus(NODES[0]!))?.services.find((s) => s.id === 'service:db')?.owner).to.equal(target);
   });
 
+  it('disables a service, then enables it on a chosen node', async () => {
+    await page.click(`${row('service:db')} button[data-op=disable]`);
+    await page.waitForFunction(() => /stop db on/.test(document.querySelector('#plan')?.textContent ?? ''));
+    expect(await page.locator('#cli').innerText()).to.equal('Same as: clusvcadm -d db');
+    await page.click('#dialog-ok');
+    await page.waitForFunction(() => document.querySelector('#services tr[data-service="service:db"] td.state')?.textContent === 'disabled', undefined, { timeout: 60_000 });
+    const target = NODES[2]!;
+    await page.click(`${row('service:db')} button[data-op=enable]`);
+    await page.waitForSelector('#plan h3');
+    await page.selectOption('#target-node', target);
+    await page.waitForFunction((t) => document.querySelector('#plan')?.textContent?.includes(`start db on ${t}`), target);
+    expect(await page.locator('#cli').innerText()).to.equal(`Same as: clusvcadm -e db -m ${target}`);
+    await shot('05b-enable-preview');
+    await page.click('#dialog-ok');
+    await page.waitForFunction((t) => {
+      const r = document.querySelector('#services tr[data-service="service:db"]');
+      return r?.querySelector('td.owner')?.textContent === t && r.querySelector('td.state')?.textContent === 'started';
+    }, target, { timeout: 60_000 });
+  });
+
   it('shows the error of an invalid config edit at its line and propagates nothing', async () => {
     await page.goto(`${base}/#config`);
     await page.waitForSelector('#validity');

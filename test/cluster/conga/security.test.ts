@@ -159,3 +159,26 @@ describe('conga security (real one-node cluster, HTTPS)', function () {
     expect(u.cookie).to.equal(undefined);
   });
 });
+
+describe('conga plain HTTP on loopback (real one-node cluster, --http-plain)', function () {
+  this.timeout(120_000);
+  const node = '127.0.4.2';
+  const cluster = new CongaCluster({ label: 'plain', addresses: [node], cmanPort: 8422, httpPort: 8423, pdu: { address: '127.0.4.20', port: 9921 }, plain: true });
+  before(async () => {
+    await cluster.startAll();
+    expect((await cluster.passwd(node, 'pat', 'operator', 'pat-password-1')).code).to.equal(0);
+  });
+  after(async () => { await cluster.cleanup(); });
+
+  it('serves over http:// with a cookie that is HttpOnly and SameSite=Strict but not Secure, and still checks CSRF', async () => {
+    const u = new WebUser(cluster.url(node));
+    expect(cluster.url(node)).to.match(/^http:/);
+    const r = await u.login('pat', 'pat-password-1');
+    expect(r.status).to.equal(200);
+    const cookie = r.headers['set-cookie']?.[0] ?? '';
+    expect(cookie).to.match(/HttpOnly/).and.to.match(/SameSite=Strict/);
+    expect(cookie).not.to.match(/Secure/);
+    expect(r.headers['strict-transport-security']).to.equal(undefined);
+    expect((await u.call('POST', '/api/services/service:web/freeze', {}, { csrf: false })).status).to.equal(403);
+  });
+});
