@@ -262,4 +262,14 @@ describe('conga page in Chromium (real 3-node cluster)', function () {
     await page.waitForFunction((v) => Array.from(document.querySelectorAll('#fence-history tr')).some((r) => r.textContent?.includes(v) && /external|success/.test(r.textContent)), victim, { timeout: 30_000 });
     await shot('15-fenced');
   });
+
+  it('says so when the serving node dies, with links to the other members', async () => {
+    await page.goto(`${base}/#overview`);
+    await page.waitForSelector(row('service:web'));
+    await cluster.kill(NODES[1]!, 'SIGKILL');
+    await page.waitForSelector('#lost:not([hidden])', { timeout: 30_000 });
+    expect(await page.locator('#lost').innerText()).to.match(/127\.0\.4\.12 stopped answering/);
+    expect(await page.locator('#lost a').first().getAttribute('href')).to.equal(`https://${NODES[2]}:8431/`);
+    await shot('16-serving-node-lost');
+  });
 });

@@ -103,9 +103,11 @@ function openEvents(): void {
   events?.close();
   const es = new EventSource('/api/events');
   events = es;
-  es.addEventListener('open', () => $('live').classList.add('on'));
+  es.addEventListener('open', () => { $('live').classList.add('on'); clearTimeout(lostTimer); lostTimer = undefined; $('lost').hidden = true; });
   es.addEventListener('error', () => {
     $('live').classList.remove('on');
+    // The browser retries every second; after 3 s without success, say so (once).
+    lostTimer ??= window.setTimeout(showLost, 3000);
     // A closed stream may mean the session ended: check, and show the login if so.
     void api<SessionInfo>('GET', '/api/session').catch(() => undefined);
   });
@@ -114,6 +116,19 @@ function openEvents(): void {
     clockOffsetMs = snap.timeMs - Date.now();
     onSnapshot();
   });
+}
+
+let lostTimer: number | undefined;
+
+/** The serving node stopped answering: offer the other members' pages (same scheme and port). */
+function showLost(): void {
+  if (snap === undefined || $('live').classList.contains('on')) return;
+  const others = snap.members.filter((m) => !m.local && m.online);
+  const box = $('lost');
+  fill(box, `${snap.servedBy} stopped answering (live updates paused). `,
+    others.length > 0 ? 'Open another member: ' : 'No other member was online.',
+    ...others.flatMap((m, i) => [i > 0 ? ', ' : '', h('a', { href: `${location.protocol}//${m.name}${location.port !== '' ? `:${location.port}` : ''}/` }, m.name)]));
+  box.hidden = false;
 }
 
 function onSnapshot(): void {

@@ -99,12 +99,19 @@ export class CongaCluster {
   async startAll(): Promise<void> {
     await this.startPdu();
     for (const a of this.o.addresses) this.start(a);
-    await waitFor('a quorate cluster with every service started', 60_000, async () => {
-      const s = await this.rgStatus(this.o.addresses[0]!);
-      // settled: web (ordered domain) is back on its best node, the first one
-      return s !== undefined && s.quorate && s.nodes.every((n) => n.online) && s.services.every((v) => v.state === 'started' && v.pending === null) &&
-        s.services.find((v) => v.id === 'service:web')?.owner === this.o.addresses[0];
+    const first = this.o.addresses[0]!;
+    await waitFor('a quorate cluster with every service started', 90_000, async () => {
+      const s = await this.rgStatus(first);
+      return s !== undefined && s.quorate && s.nodes.every((n) => n.online) && s.services.every((v) => v.state === 'started' && v.pending === null);
     }, 200);
+    // Tests start from a known placement: web (ordered domain) on its best node, the first one.
+    const web = (await this.rgStatus(first))?.services.find((v) => v.id === 'service:web');
+    if (web?.owner !== first) {
+      const c = await ApiClient.connect({ runDir: this.runDir(first), timeoutMs: 2000 });
+      try { await c.request('rg.request', { op: 'relocate', service: 'service:web', target: first }, 60_000); } catch { /* waited for below */ } finally { c.close(); }
+      await waitFor('service:web on the first node', 60_000, async () =>
+        (await this.rgStatus(first))?.services.find((v) => v.id === 'service:web')?.owner === first, 200);
+    }
     await waitFor('the web page on every node', 20_000, async () => {
       for (const a of this.o.addresses) {
         const r = await request('GET', `${this.url(a)}/`).catch(() => undefined);
