@@ -92,6 +92,7 @@ textarea { flex:1; border:0; padding:6px; resize:none; outline:none; white-space
 .actions button { margin:1px 2px; }
 dialog { border:1px solid var(--line); border-radius:6px; max-width:640px; width:90%; }
 dialog .buttons { display:flex; justify-content:flex-end; gap:8px; margin-top:12px; }
+body.lost main { opacity:.55; }
 .banner { background:#fff3cd; border-bottom:1px solid #e0c36a; padding:8px 16px; }
 #toast { position:fixed; bottom:16px; right:16px; max-width:420px; }
 #toast div { background:#1f2a37; color:#fff; padding:8px 12px; border-radius:4px; margin-top:6px; }

@@ -103,7 +103,7 @@ function openEvents(): void {
   events?.close();
   const es = new EventSource('/api/events');
   events = es;
-  es.addEventListener('open', () => { $('live').classList.add('on'); clearTimeout(lostTimer); lostTimer = undefined; $('lost').hidden = true; });
+  es.addEventListener('open', () => { $('live').classList.add('on'); clearTimeout(lostTimer); lostTimer = undefined; $('lost').hidden = true; document.body.classList.remove('lost'); });
   es.addEventListener('error', () => {
     $('live').classList.remove('on');
     // The browser retries every second; after 3 s without success, say so (once).
@@ -129,6 +129,7 @@ function showLost(): void {
     others.length > 0 ? 'Open another member: ' : 'No other member was online.',
     ...others.flatMap((m, i) => [i > 0 ? ', ' : '', h('a', { href: `${location.protocol}//${m.name}${location.port !== '' ? `:${location.port}` : ''}/` }, m.name)]));
   box.hidden = false;
+  document.body.classList.add('lost');
 }
 
 function onSnapshot(): void {
