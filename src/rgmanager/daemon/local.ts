@@ -13,6 +13,8 @@ import { failureKey, resultKey, svcKey, type FailureRecord, type ResultRecord, t
 import { victimSafe, type VictimRecord } from '../../fenced/daemon.js';
 
 const FLAG_FROZEN = 1;
+/** A failure report the coordinator did not act on (stale at that moment) is repeated after this. */
+const FAILURE_REPORT_RETRY_MS = 10_000;
 
 export class LocalServices {
   private readonly roots = new Map<string, TreeNode>();
@@ -21,7 +23,8 @@ export class LocalServices {
   /** Services this node runs (started here, not stopped since). */
   private readonly running = new Map<string, number>();
   private readonly busy = new Set<string>();
-  private readonly failureReported = new Set<string>();
+  /** Services whose status failure was reported (wall clock); re-reported if still failing after FAILURE_REPORT_RETRY_MS. */
+  private readonly failureReported = new Map<string, number>();
   private readonly partialReported = new Set<string>();
   private readonly prev = new Map<string, ServiceRecord>();
   private readonly writer: KvWriter;
@@ -181,7 +184,8 @@ export class LocalServices {
     this.statusRunning = true;
     try {
       for (const [id, opId] of [...this.running]) {
-        if (this.busy.has(id) || this.failureReported.has(id)) continue;
+        const reported = this.failureReported.get(id);
+        if (this.busy.has(id) || (reported !== undefined && Date.now() - reported < FAILURE_REPORT_RETRY_MS)) continue;
         const rec = kvValue<ServiceRecord>(this.port, svcKey(id));
         if (rec === undefined || rec.v.owner !== this.me || rec.v.state !== 'started' || rec.op !== null || (rec.v.flags & FLAG_FROZEN) !== 0) continue;
         const root = this.roots.get(id)!;
@@ -214,7 +218,7 @@ export class LocalServices {
   }
 
   private reportFailure(id: string, opId: number, kind: 'failure' | 'partial', message: string): void {
-    if (kind === 'failure') this.failureReported.add(id);
+    if (kind === 'failure') this.failureReported.set(id, Date.now());
     const rec: FailureRecord = { seq: ++this.failureSeq, kind, node: this.me, opId, ms: Date.now(), message: message.slice(0, 200) };
     this.writer.set(failureKey(id), rec as unknown as JsonValue);
   }
