@@ -14,7 +14,7 @@ import { kvValue, watchKv, type ClusterPort } from './replicated.js';
 import { Coordinator } from './coordinator.js';
 import { LocalServices } from './local.js';
 import {
-  answerKey, requestKey, svcKey, type AnswerRecord, type FailureRecord, type RequestRecord, type ResultRecord, type ServiceRecord,
+  answerKey, requestKey, svcKey, upKey, type UpRecord, type AnswerRecord, type FailureRecord, type RequestRecord, type ResultRecord, type ServiceRecord,
 } from './records.js';
 import { victimNeedsFence, type FenceDaemon, type VictimRecord } from '../../fenced/daemon.js';
 
@@ -44,6 +44,7 @@ export class RgManagerDaemon {
   private reqSeq = 0;
   private readonly incarnation = Date.now().toString(36);
   private stopped = false;
+  private announcedInc = 0;
 
   constructor(private readonly opts: RgDaemonOptions) {
     this.log = getLogger('rgmanager', { node: opts.node.name, subsys: 'rgmanager' });
@@ -88,6 +89,7 @@ export class RgManagerDaemon {
 
   private onView(v: ReturnType<ClusterPort['view']>): void {
     if (this.stopped || this.local?.isReady !== true) return;
+    this.announce(v);
     this.local.rescan();
     const me = this.opts.node.nodeid;
     const leader = v.leader === me && v.members.some((m) => m.nodeid === me);
@@ -103,6 +105,23 @@ export class RgManagerDaemon {
     }
   }
 
+  /** Tell the coordinator this incarnation's rgmanager runs (once per incarnation, retried until committed). */
+  private announce(v: ReturnType<ClusterPort['view']>): void {
+    const me = v.members.find((m) => m.nodeid === this.opts.node.nodeid);
+    if (me === undefined || this.announcedInc === me.incarnation) return;
+    if (kvValue<UpRecord>(this.opts.port, upKey(this.opts.node.name))?.inc === me.incarnation) { this.announcedInc = me.incarnation; return; }
+    this.announcedInc = me.incarnation;
+    const inc = me.incarnation;
+    const put = (): void => {
+      if (this.stopped) return;
+      this.opts.port.propose({ op: 'put', key: upKey(this.opts.node.name), value: { inc } }).catch(() => {
+        const t = setTimeout(put, 250);
+        t.unref();
+      });
+    };
+    put();
+  }
+
   private onCommitted(key: string, value: JsonValue | undefined): void {
     if (key.startsWith('rg/s/') && value !== undefined) {
       const id = key.slice(5);
@@ -115,6 +134,8 @@ export class RgManagerDaemon {
       this.coordinator?.onFailure(key.slice(5), value as unknown as FailureRecord);
     } else if (key.startsWith('rg/q/') && value !== undefined) {
       this.coordinator?.onRequest(key, value as unknown as RequestRecord);
+    } else if (key.startsWith('rg/up/')) {
+      this.coordinator?.onView(this.opts.port.view());
     } else if (key.startsWith('rg/a/') && value !== undefined) {
       const w = this.waiters.get(key);
       if (w !== undefined) { this.waiters.delete(key); w(value as unknown as AnswerRecord); }
@@ -161,7 +182,8 @@ export class RgManagerDaemon {
       const online = v.members.some((m) => m.nodeid === n.nodeid);
       const victim = kvValue<VictimRecord>(port, `fence/v/${n.name}`);
       return {
-        name: n.name, nodeid: n.nodeid, online, local: n.nodeid === node.nodeid, rgmanager: online,
+        name: n.name, nodeid: n.nodeid, online, local: n.nodeid === node.nodeid,
+        rgmanager: online && kvValue<UpRecord>(port, upKey(n.name))?.inc === v.members.find((m) => m.nodeid === n.nodeid)?.incarnation,
         coordinator: n.nodeid === v.leader && online,
         fence: !victimNeedsFence(victim) ? 'clean' : victim!.st === 'failed' ? 'failed' : 'pending',
       };

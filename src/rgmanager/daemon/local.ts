@@ -106,10 +106,18 @@ export class LocalServices {
             return;
           }
           if (this.locked) { this.log.warn(`not starting ${id}: rgmanager is locked on this node`, { service: id }); result(false, 'locked'); return; }
+          if (!this.port.view().quorate) { this.log.warn(`not starting ${id}: this node is not quorate`, { service: id }); result(false, 'inquorate'); return; }
           this.log.notice(`starting ${id}`, { service: id, reason: op.mode });
           const r = await this.executor.start(root);
           this.failureReported.delete(id);
           this.partialReported.delete(id);
+          if (r.ok && !this.port.view().quorate) {
+            // Quorum went away while the agents ran: the emergency stop already passed us by.
+            this.log.warn(`${id} started while quorum was lost; stopping it at once`, { service: id, reason: 'quorum lost' });
+            await this.executor.stop(root);
+            result(false, 'quorum lost during start');
+            return;
+          }
           if (r.ok) {
             this.running.set(id, op.id);
             this.log.notice(`${id} started`, { service: id });
