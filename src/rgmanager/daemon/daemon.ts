@@ -1,6 +1,7 @@
 // rgmanager inside clusterd: the coordinator part (policy, on the membership leader), the local
 // part (executor of this node's operations, status checks) and the API (rg.status, rg.request,
 // rg.lock). See README.md in this folder for the event order and what is replicated.
+import path from 'node:path';
 import type { ClusterConfig, ClusterNode } from '../../config/types.js';
 import { getLogger, type Logger } from '../../log/index.js';
 import { ApiError, type ApiServer } from '../../api/index.js';
@@ -30,6 +31,8 @@ export interface RgDaemonOptions {
   readonly port: ClusterPort;
   readonly api: ApiServer;
   readonly fenced: FenceDaemon;
+  /** clusterd's run directory (agent metadata cache). */
+  readonly runDir?: string;
   /** Environment for every agent (e.g. test directories). */
   readonly agentEnv?: Readonly<Record<string, string>>;
 }
@@ -57,14 +60,18 @@ export class RgManagerDaemon {
     if (!config.rm.present || config.rm.disabled) {
       this.log.notice(config.rm.disabled ? 'rgmanager disabled in cluster.conf (<rm disabled="1">)' : 'no <rm> section: rgmanager idle');
     }
-    const loaded = await loadResourceRules(agentDirs());
-    for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
     let forest: ResourceForest | undefined;
-    try {
-      forest = buildResourceForest(config.rm.element, loaded.rules, config.file);
-      for (const p of forest.problems) this.log[p.severity === 'error' ? 'error' : 'warn'](`${p.file}:${p.line}: ${p.where}: ${p.message}`);
-    } catch (err) {
-      this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
+    if (config.rm.services.length > 0) {
+      // Agent metadata (one `meta-data` run per agent, cached in the run dir across restarts).
+      const cacheFile = this.opts.runDir !== undefined ? path.join(this.opts.runDir, 'rgmanager-metadata.json') : undefined;
+      const loaded = await loadResourceRules(agentDirs(), cacheFile !== undefined ? { cacheFile } : {});
+      for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
+      try {
+        forest = buildResourceForest(config.rm.element, loaded.rules, config.file);
+        for (const p of forest.problems) this.log[p.severity === 'error' ? 'error' : 'warn'](`${p.file}:${p.line}: ${p.where}: ${p.message}`);
+      } catch (err) {
+        this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
+      }
     }
     // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
     const env = { CLUSTER_NODE_NAME: this.opts.node.name, OCF_RESKEY_CRM_meta_on_node: this.opts.node.name, ...this.opts.agentEnv };
