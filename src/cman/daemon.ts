@@ -231,7 +231,8 @@ export class CmanDaemon {
 
   private send(to: number | undefined, message: Message): void {
     const bytes = encodeMessage(message);
-    const type = MSG_TYPES.indexOf(message.t);
+    const known = MSG_TYPES.indexOf(message.t);
+    const type = known < 0 ? 0xffff : known; // the frame's type field is informational
     const gen = this.lastView?.generation ?? 0;
     if (to === undefined) this.transport.broadcast(type, gen, bytes);
     else this.transport.send(to, type, gen, bytes);

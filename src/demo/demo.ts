@@ -276,7 +276,13 @@ async function main(argv: string[]): Promise<number> {
   if (typeof a === 'number') return a;
   if (a.summary !== null) return summary(a.summary ?? path.join(repoRoot, 'cluster.conf.example'));
   if (a.stop !== undefined) {
-    const c = LocalCluster.attach(a.stop);
+    let c: LocalCluster;
+    try {
+      c = LocalCluster.attach(a.stop);
+    } catch (err) {
+      process.stderr.write(`demo: ${a.stop} holds no cluster left by --keep: ${(err as Error).message}\n`);
+      return 1;
+    }
     say(`stopping the cluster in ${a.stop}`);
     await c.stop({ graceful: true, removeDir: true });
     say('stopped');

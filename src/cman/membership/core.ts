@@ -76,7 +76,7 @@ interface Snapshot {
 }
 
 const GENERATION_STEP = 4;
-const MAX_SESSIONS = 1024;
+const MAX_SESSIONS = 256;
 const MAX_VIEWS_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
@@ -549,8 +549,14 @@ class Core implements MembershipCore {
       if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
     } else if (votes >= threshold) {
       this.becomeLeader(nowMs, false);
-    } else if (votes + freshVotes >= threshold && roundOver &&
-        ![...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+    } else if (votes + freshVotes >= threshold && roundOver) {
+      if ([...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+        // A voter knows more committed entries than we do: let it re-form instead; back off.
+        this.role = 'follower';
+        this.peers.clear();
+        this.nextElectionMs = nowMs + 3 * this.roundMs + this.jitter(this.term + 3);
+        return;
+      }
       // Members that restarted lost their state; with them the survivors re-form the cluster (a new history).
       this.becomeLeader(nowMs, true);
     }
@@ -622,6 +628,13 @@ class Core implements MembershipCore {
   }
 
   private leaderTick(nowMs: number): void {
+    if (!this.amMemberOfLogView() && nowMs - this.leaderSinceMs >= 2 * this.tokenMs && !(this.leaseUntil() > nowMs)) {
+      // We are leaving (or being removed) and cannot commit it: let the members elect a leader.
+      this.role = 'follower';
+      this.peers.clear();
+      this.setLeader(null, 0, nowMs);
+      return;
+    }
     if (this.reform !== null && nowMs >= this.reform.atMs) this.appendReformView(nowMs);
     this.proposeViewChange(nowMs);
     if (nowMs - this.lastHeartbeatMs >= this.heartbeatMs) {
@@ -1041,6 +1054,8 @@ class Core implements MembershipCore {
         return;
       }
     }
+    // An empty node asked by a member of an existing cluster: do not try to form a new one for a while.
+    if (empty && !msg.fresh) this.lastLeaderMs = Math.max(this.lastLeaderMs, nowMs);
     if (this.role === 'leader' && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
       this.term = msg.term;
