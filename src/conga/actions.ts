@@ -6,10 +6,9 @@ import type { DaemonLink } from './link.js';
 import type { ClusterSnapshot } from './model.js';
 import type { SnapshotSource } from './snapshot.js';
 import { rgFence, rgServiceRequest } from './rg.js';
+import { ActionError } from './errors.js';
 
-export class ActionError extends Error {
-  constructor(readonly status: number, message: string, readonly code = '') { super(message); }
-}
+export { ActionError };
 
 export const SERVICE_OPS = ['enable', 'disable', 'relocate', 'restart', 'freeze', 'unfreeze'] as const;
 export type ServiceOp = (typeof SERVICE_OPS)[number];

@@ -27,9 +27,6 @@ export class DaemonLink {
     return () => this.listeners.delete(fn);
   }
 
-  /** True once the daemon answered ENOSYS for this kind. */
-  lacks(kind: string): boolean { return this.missing.has(kind); }
-
   async request<K extends RequestKind>(kind: K, params: ParamsOf<K>, timeoutMs = 10_000): Promise<ResultOf<K>> {
     const c = await this.ensure();
     try {

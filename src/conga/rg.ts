@@ -4,7 +4,7 @@
 import { ApiError, type FenceHistoryEntry, type RgReply } from '../api/index.js';
 import type { DaemonLink } from './link.js';
 import type { FenceHistoryRow, ServiceRow } from './model.js';
-import { ActionError } from './actions.js';
+import { ActionError } from './errors.js';
 
 export interface RgPart {
   readonly services: ServiceRow[] | null;

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { repoRoot } from '../../support/paths.js';
 import { ApiClient } from '../../../src/api/index.js';
 import type { RgStatus } from '../../../src/api/rgmanager.js';
+import { waitFor } from '../cman/harness.js';
+
+export { waitFor };
 
 export const bin = (cmd: string) => path.join(repoRoot, 'bin', cmd);
 
@@ -205,20 +208,5 @@ export class WebUser {
       if (o.csrf !== false && this.csrf !== undefined) headers['X-CSRF-Token'] = this.csrf;
     }
     return request(method, `${this.base}${p}`, { headers, ...(method !== 'GET' ? { body: JSON.stringify(body ?? {}) } : {}) });
-  }
-}
-
-/** Poll `check` until it returns a value other than undefined/false, or fail after deadlineMs. */
-export async function waitFor<T>(what: string, deadlineMs: number, check: () => Promise<T | undefined | false>, pollMs = 100): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (err) { last = err; }
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
