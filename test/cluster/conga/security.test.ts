@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CongaCluster, WebUser, request, waitFor } from './harness.js';
 import type { RgStatus } from '../../../src/api/rgmanager.js';
+import { createDemoLogin } from '../../../src/conga/demo.js';
 
 const NODE = '127.0.4.1';
 
@@ -48,6 +49,14 @@ describe('conga security (real one-node cluster, HTTPS)', function () {
     }
   });
   after(async () => { await cluster.cleanup(); });
+
+  it('makes a demo login through the daemon socket (createDemoLogin) that works on the page', async () => {
+    const d = await createDemoLogin(cluster.runDir(NODE), 'demo', 'viewer');
+    expect(d.url).to.equal(`${base}/`);
+    const u = new WebUser(base);
+    expect((await u.login(d.user, d.password)).status).to.equal(200);
+    expect((await u.call('GET', '/api/session')).json<{ role: string }>().role).to.equal('viewer');
+  });
 
   it('serves the page without a session, but no data', async () => {
     const page = await request('GET', `${base}/`);
