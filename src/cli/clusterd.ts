@@ -12,6 +12,7 @@ import { clusterModules } from '../rgmanager/daemon/modules.js';
 /** Modules hosted beside cman (fenced, rgmanager and conga register here as they arrive). */
 const modules: ClusterdModule[] = [...clusterModules()];
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
+import { CONGA_USAGE, congaModule, defaultCongaArgs, parseCongaArg, type CongaArgs } from '../conga/index.js';
 
 const USAGE = `Usage: clusterd -f CONF [--node NAME] [--run-dir DIR] [--log-level LEVEL]
 
@@ -22,16 +23,16 @@ Runs this node's cluster daemon in the foreground.
                       needed when several nodes run on one machine as 127.0.0.N)
   --run-dir DIR       where the control socket lives (default $CLUSTER_RUN_DIR or /var/run/cluster)
   --log-level LEVEL   error|warn|notice|info|debug (default $CLUSTER_LOG_LEVEL or notice)
-  -h, --help          this help
+${CONGA_USAGE}  -h, --help          this help
 
 Signals: SIGTERM/SIGINT leave the cluster cleanly (like cman_tool leave), then exit 0.
 `;
 
-interface Args { conf: string; node: string | undefined; runDir: string | undefined; level: LogLevel }
+interface Args { conf: string; node: string | undefined; runDir: string | undefined; level: LogLevel; conga: CongaArgs }
 
 function parse(argv: string[]): Args | number {
   const a: Args = { conf: '/etc/cluster/cluster.conf', node: undefined, runDir: undefined,
-    level: (process.env['CLUSTER_LOG_LEVEL'] as LogLevel | undefined) ?? 'notice' };
+    level: (process.env['CLUSTER_LOG_LEVEL'] as LogLevel | undefined) ?? 'notice', conga: defaultCongaArgs() };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const val = (): string => {
@@ -45,7 +46,12 @@ function parse(argv: string[]): Args | number {
       case '--run-dir': a.runDir = val(); break;
       case '--log-level': a.level = val() as LogLevel; break;
       case '-h': case '--help': process.stdout.write(USAGE); return 0;
-      default: process.stderr.write(`clusterd: unknown option ${k}\n${USAGE}`); return 1;
+      default: {
+        let last: number;
+        try { last = parseCongaArg(argv, i, a.conga); } catch (err) { process.stderr.write(`clusterd: ${(err as Error).message}\n`); return 1; }
+        if (last < 0) { process.stderr.write(`clusterd: unknown option ${k}\n${USAGE}`); return 1; }
+        i = last;
+      }
     }
   }
   return a;
@@ -57,6 +63,7 @@ const formatProblem = (p: ConfigProblem) => `${p.file}:${p.line}: ${p.where}: ${
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (typeof args === 'number') { process.exitCode = args; return; }
+  modules.push(congaModule(args.conga, args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined)); // web page, last to start
   let loaded;
   try {
     loaded = await loadClusterConfInWorker(args.conf);

@@ -22,7 +22,7 @@ export function clusterModules(): ClusterdModule[] {
     name: 'rgmanager',
     start: async (ctx: ClusterdContext) => {
       const log = getLogger('clusterd', { node: ctx.node.name });
-      rgmanager = new RgManagerDaemon({ config: ctx.config, node: ctx.node, port: ctx.cman, api: ctx.api, fenced: fenced! });
+      rgmanager = new RgManagerDaemon({ config: ctx.config, node: ctx.node, port: ctx.cman, api: ctx.api, fenced: fenced!, runDir: ctx.runDir });
       ctx.cman.bindPort(PORT_RGMANAGER);
       // Loading agents and "stop before start" run in the background: cman must keep its heartbeat.
       void rgmanager.start().catch((err: Error) => log.error(`rgmanager failed to start: ${err.message}`));

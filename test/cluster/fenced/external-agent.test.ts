@@ -17,6 +17,23 @@ function agentLog(dir: string): { ms: number; psu: string; action: string; port:
   });
 }
 
+/** A third-party agent: reads the stdin protocol, records it, "switches" a file per outlet. */
+function writeAgent(dir: string): void {
+  const agent = path.join(dir, 'fence_cstest');
+  writeFileSync(agent, `#!/bin/bash
+D=${JSON.stringify(dir)}
+args=$(cat)
+get() { printf '%s\\n' "$args" | sed -n "s/^$1=//p" | tail -1; }
+a=$(get action); p=$(get port); s=$(get psu); n=$(get nodename)
+echo "$(date +%s%3N) $s $a $p $n" >> "$D/agent.log"
+case "$a" in
+off|on) echo "$a" > "$D/power.$s.$p"; sleep 0.2; exit 0;;
+*) exit 0;;
+esac
+`);
+  chmodSync(agent, 0o755);
+}
+
 describe('cluster: fenced with an external agent and dual power', function () {
   this.timeout(120_000);
   let cluster: TestCluster;
@@ -25,20 +42,7 @@ describe('cluster: fenced with an external agent and dual power', function () {
   before(async () => {
     cluster = new TestCluster('fenced-ext');
     const dir = cluster.dir;
-    // A third-party agent: reads the stdin protocol, records it, "switches" a file per outlet.
-    const agent = path.join(dir, 'fence_cstest');
-    writeFileSync(agent, `#!/bin/bash
-D=${JSON.stringify(dir)}
-args=$(cat)
-get() { printf '%s\\n' "$args" | sed -n "s/^$1=//p" | tail -1; }
-a=$(get action); p=$(get port); s=$(get psu); n=$(get nodename)
-echo "$(date +%s%3N) $s $a $p $n" >> "$D/agent.log"
-case "$a" in
-  off|on) echo "$a" > "$D/power.$s.$p"; sleep 0.2; exit 0;;
-  *) exit 0;;
-esac
-`);
-    chmodSync(agent, 0o755);
+    writeAgent(dir);
     const file = writeServiceScript(dir, 'app');
     const conf = cluster.writeConf('cluster.conf', `<?xml version="1.0"?>
 <cluster name="fenceext" config_version="1">
@@ -115,5 +119,57 @@ ${nodes.map((n, i) => `        <failoverdomainnode name="${n}" priority="${i + 1
     expect(hist.map((e) => `${e.device} ${e.action} ${e.result}`).sort())
       .to.deep.equal(['psuA off success', 'psuA on success', 'psuB off success', 'psuB on success']);
     expect(hist.every((e) => e.method === 'dual' && e.agent === 'fence_cstest')).to.equal(true);
+  });
+});
+
+describe('cluster: fenced startup fencing (clean_start="0")', function () {
+  this.timeout(120_000);
+  const sNodes = ['127.0.2.13', '127.0.2.14', '127.0.2.15'];
+  let cluster: TestCluster;
+  const savedPath = process.env['PATH'];
+
+  before(async () => {
+    cluster = new TestCluster('fenced-startup');
+    writeAgent(cluster.dir);
+    const conf = cluster.writeConf('cluster.conf', `<?xml version="1.0"?>
+<cluster name="fencestart" config_version="1">
+  <cman port="5524"/>
+  <totem token="1000"/>
+  <fence_daemon post_join_delay="2" clean_start="0" override_time="1"/>
+  <clusternodes>
+${sNodes.map((n, i) => `    <clusternode name="${n}" nodeid="${i + 1}">
+      <fence><method name="1"><device name="pdu" port="${i + 1}" action="off"/></method></fence>
+    </clusternode>`).join('\n')}
+  </clusternodes>
+  <fencedevices><fencedevice name="pdu" agent="fence_cstest" psu="P"/></fencedevices>
+</cluster>
+`);
+    process.env['PATH'] = `${cluster.dir}:${savedPath ?? ''}`;
+    try {
+      await startNodes(cluster, sNodes.slice(0, 2), conf); // the third node never comes
+    } finally {
+      process.env['PATH'] = savedPath;
+    }
+  });
+
+  after(async () => { await cluster?.cleanup(); });
+
+  it('fences a configured node that is not a member once the cluster is quorate, after post_join_delay', async () => {
+    const hist = await waitFor('startup fence of node 3', 60_000, async () => {
+      const h = await fenceHistory(cluster, sNodes[0]!, sNodes[2]);
+      return h.some((e) => e.result === 'success') ? h : undefined;
+    });
+    const ok = hist.find((e) => e.result === 'success')!;
+    expect(ok).to.include({ device: 'pdu', action: 'off', agent: 'fence_cstest', victimNodeid: 3 });
+    const runs = agentLog(cluster.dir).filter((l) => l.port === '3');
+    expect(runs.map((l) => `${l.action} ${l.node}`)).to.deep.equal([`off ${sNodes[2]}`]);
+    // Members were not fenced.
+    expect(agentLog(cluster.dir).filter((l) => l.port !== '3')).to.deep.equal([]);
+    // post_join_delay: the fence began at least 2 s after the master queued the startup victim.
+    const logs = sNodes.slice(0, 2).map((n) => readFileSync(path.join(cluster.dir, `${n}.log`), 'utf8')).join('\n');
+    const queued = logs.split('\n').find((l) => l.includes(`startup fencing: ${sNodes[2]} is not a member`));
+    expect(queued, 'startup fencing log line').to.not.equal(undefined);
+    const queuedMs = Date.parse(queued!.split(' ')[0]!);
+    expect(ok.startedMs - queuedMs).to.be.greaterThanOrEqual(2000);
   });
 });

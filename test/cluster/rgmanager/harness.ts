@@ -14,6 +14,8 @@ export interface ServiceDef {
   recovery?: string;
   maxRestarts?: number;
   restartExpireS?: number;
+  /** Add a second script resource with this name as an independent subtree (__independent_subtree="1"). */
+  independentChild?: string;
 }
 
 export interface DomainDef { name: string; ordered: boolean; restricted?: boolean; nodes: { name: string; priority: number }[] }
@@ -69,7 +71,8 @@ export function rgClusterConf(o: RgConfOptions): string {
     if (s.domain !== undefined) attrs.push(`domain="${s.domain}"`);
     if (s.maxRestarts !== undefined) attrs.push(`max_restarts="${s.maxRestarts}"`, `restart_expire_time="${s.restartExpireS ?? 300}"`);
     const file = writeServiceScript(o.dir, s.name);
-    return `    <service ${attrs.join(' ')}>\n      <script name="${s.name}-script" file="${file}">\n        <action name="status" depth="0" interval="1"/>\n      </script>\n    </service>`;
+    const child = s.independentChild === undefined ? '' : `\n      <script name="${s.independentChild}-script" file="${writeServiceScript(o.dir, s.independentChild)}" __independent_subtree="1">\n        <action name="status" depth="0" interval="1"/>\n      </script>`;
+    return `    <service ${attrs.join(' ')}>\n      <script name="${s.name}-script" file="${file}">\n        <action name="status" depth="0" interval="1"/>\n      </script>${child}\n    </service>`;
   }).join('\n');
   return `<?xml version="1.0"?>
 <cluster name="${o.clusterName}" config_version="1">
