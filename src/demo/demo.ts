@@ -7,6 +7,7 @@
 //   npm run demo -- --keep            leave the cluster running to explore (prints how)
 //   npm run demo -- --stop DIR        stop a cluster left by --keep
 //   npm run demo -- --summary [FILE]  only the configuration summary (cluster.conf.example default)
+import { createDemoLogin } from '../conga/index.js';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadClusterConf, formatProblem } from '../config/index.js';
@@ -167,6 +168,12 @@ async function runDemo(a: Args): Promise<number> {
     say(`all 3 nodes are members and quorate; configuration (${c.confPath}):`);
     const loaded = await loadClusterConf(c.confPath);
     if (loaded.config !== undefined) process.stdout.write(indent(summarizeConfig(loaded.config)) + '\n');
+    try {
+      const login = await createDemoLogin(c.nodes[0]!.runDir);
+      say(`the web page: ${login.url}  (user ${login.user}, password ${login.password}; every node serves it on its own address)`);
+    } catch (err) {
+      say(`the web page is not available: ${(err as Error).message}`);
+    }
 
     say('waiting for rgmanager to start both services on the first node of their domains');
     // Nodes join one by one, so a service may start on a later domain member; rgmanager fails back

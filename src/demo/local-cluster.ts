@@ -204,7 +204,7 @@ elif [ -s "$pidf" ]; then
   if kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then exit 0; fi
 fi
 CLUSTER_RUN_DIR=${shq(n.runDir)} CLUSTER_LOG_LEVEL=${shq(logLevel)} nohup ${shq(process.execPath)} ${shq(binPath('clusterd'))} \\
-  -f ${shq(conf)} --node ${shq(n.name)} --run-dir ${shq(n.runDir)} </dev/null >>${shq(n.logFile)} 2>&1 9>&- &
+  -f ${shq(conf)} --node ${shq(n.name)} --run-dir ${shq(n.runDir)} --http-plain </dev/null >>${shq(n.logFile)} 2>&1 9>&- &
 echo $! > "$pidf"
 `;
 }
