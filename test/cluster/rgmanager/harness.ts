@@ -38,7 +38,11 @@ export interface RgConfOptions {
   overrideTimeS?: number;
 }
 
-/** An LSB-ish script: start/stop/status recorded in <dir>/<svc>.log with ms timestamps and the node. */
+/**
+ * An LSB-ish script: start/stop/status recorded in <dir>/<svc>.log with ms timestamps and the node;
+ * <svc>.on.<node> exists while it runs (created before the start line, removed after the stop line,
+ * so a test that sees the file change also sees the line).
+ */
 export function writeServiceScript(dir: string, svc: string): string {
   const file = path.join(dir, `${svc}.sh`);
   writeFileSync(file, `#!/bin/bash
@@ -46,7 +50,7 @@ D=${JSON.stringify(dir)}; S=${JSON.stringify(svc)}; N=\${CLUSTER_NODE_NAME:-unkn
 case "$1" in
   start) [ -e "$D/$S.fail-start.$N" ] && exit 1
          touch "$D/$S.on.$N"; echo "$(date +%s%3N) start $N" >> "$D/$S.log"; exit 0;;
-  stop)  rm -f "$D/$S.on.$N"; echo "$(date +%s%3N) stop $N" >> "$D/$S.log"; exit 0;;
+  stop)  echo "$(date +%s%3N) stop $N" >> "$D/$S.log"; rm -f "$D/$S.on.$N"; exit 0;;
   status) [ -e "$D/$S.on.$N" ] && exit 0; exit 3;;
   *) exit 2;;
 esac
