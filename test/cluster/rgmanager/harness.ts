@@ -172,3 +172,20 @@ export async function startNodes(cluster: TestCluster, nodes: string[], conf: st
     await waitFor(`${n} answering`, 20_000, async () => (await cluster.status(n)) !== undefined);
   }
 }
+
+/**
+ * Kill every clusterd of the cluster and remove its directory. Agents started by a killed daemon
+ * may still write into the directory for a moment, so removal is retried (bounded).
+ */
+export async function cleanupCluster(cluster: TestCluster | undefined): Promise<void> {
+  if (cluster === undefined) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster.cleanup();
+      return;
+    } catch (err) {
+      if (attempt >= 10 || (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, type RgServiceEvent } from '../../../src/api/index.js';
 import {
-  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes,
+  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes, cleanupCluster,
 } from './harness.js';
 
 describe('cluster: rgmanager services', function () {
@@ -31,7 +31,7 @@ describe('cluster: rgmanager services', function () {
     await placeOn(cluster, nodes, 'service:ind', nodes[2]!);
   });
 
-  after(async () => { await cluster?.cleanup(); });
+  after(async () => { await cleanupCluster(cluster); });
 
   it('did "stop before start" on every node before the first start', () => {
     const log = serviceLog(cluster.dir, 'app');
