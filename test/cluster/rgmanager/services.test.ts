@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, type RgServiceEvent } from '../../../src/api/index.js';
 import {
-  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes, cleanupCluster,
+  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes, cleanupCluster, api,
 } from './harness.js';
 
 describe('cluster: rgmanager services', function () {
@@ -124,6 +124,23 @@ describe('cluster: rgmanager services', function () {
     expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([nodes[0]]);
     const again = await rgRequest(cluster, nodes[1]!, { op: 'enable', service: 'web' });
     expect(again).to.include({ code: 'RG_ERUN', message: 'Service is already running', exitStatus: 0 });
+  });
+
+  it('clusvcadm -l / -S / -u: a locked node starts nothing; the relocation goes on to another node', async () => {
+    const locked = await api(cluster, nodes[1]!, (c) => c.request('rg.lock', { op: 'lock' }));
+    expect(locked).to.deep.equal({ locked: true });
+    expect(await api(cluster, nodes[1]!, (c) => c.request('rg.lock', { op: 'query' }))).to.deep.equal({ locked: true });
+    try {
+      const r = await rgRequest(cluster, nodes[0]!, { op: 'relocate', service: 'web', target: nodes[1]! });
+      // The start on the locked node fails; rgmanager then tries the other nodes (here the third).
+      expect(r).to.include({ code: 'RG_ESUCCESS', owner: nodes[2] });
+      expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([nodes[2]]);
+      expect(serviceLog(cluster.dir, 'web').some((l) => l.op === 'start' && l.node === nodes[1])).to.equal(false);
+    } finally {
+      expect(await api(cluster, nodes[1]!, (c) => c.request('rg.lock', { op: 'unlock' }))).to.deep.equal({ locked: false });
+    }
+    const back = await rgRequest(cluster, nodes[0]!, { op: 'relocate', service: 'web', target: nodes[0]! });
+    expect(back).to.include({ code: 'RG_ESUCCESS', owner: nodes[0] });
   });
 
   it('answers unknown services and nodes with rgmanager codes', async () => {
