@@ -76,7 +76,7 @@ interface Snapshot {
 }
 
 const GENERATION_STEP = 4;
-const MAX_SESSIONS = 1024;
+const MAX_SESSIONS = 256;
 const MAX_VIEWS_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
