@@ -21,7 +21,7 @@ describe('cluster: rgmanager services', function () {
       services: [
         { name: 'app', domain: 'all', recovery: 'restart', maxRestarts: 1, restartExpireS: 600 },
         { name: 'web', domain: 'all' },
-        { name: 'ind', domain: 'all', independentChild: 'side' },
+        { name: 'ind', domain: 'all', independentChild: 'side', nonCriticalChild: 'extra' },
       ],
       domains: [{ name: 'all', ordered: true, nodes: nodes.map((n, i) => ({ name: n, priority: i + 1 })) }],
     }));
@@ -75,6 +75,21 @@ describe('cluster: rgmanager services', function () {
     expect(serviceLog(cluster.dir, 'side').filter((l) => l.ms >= t).map((l) => `${l.op} ${l.node}`)).to.deep.equal([`stop ${owner}`, `start ${owner}`]);
     expect(serviceLog(cluster.dir, 'ind').filter((l) => l.ms >= t)).to.deep.equal([]); // the sibling was not touched
     expect(await service(cluster, owner, 'service:ind')).to.include({ state: 'started', owner, restarts: 0 });
+  });
+
+  it('non-critical subtree: left stopped with the service PARTIAL; clusvcadm -c restarts it', async () => {
+    const owner = nodes[2]!;
+    const t = Date.now();
+    rmSync(path.join(cluster.dir, `extra.on.${owner}`));
+    await waitFor('ind partial', 30_000, async () => (await service(cluster, owner, 'service:ind'))?.partial === true);
+    const s = await service(cluster, owner, 'service:ind');
+    expect(s).to.include({ state: 'started', owner, flags: 2 });
+    expect(serviceLog(cluster.dir, 'extra').filter((l) => l.ms >= t).map((l) => `${l.op} ${l.node}`)).to.deep.equal([`stop ${owner}`]);
+    expect(serviceLog(cluster.dir, 'ind').filter((l) => l.ms >= t)).to.deep.equal([]);
+    const c = await rgRequest(cluster, nodes[0]!, { op: 'convalesce', service: 'ind' });
+    expect(c).to.include({ code: 'RG_ESUCCESS', message: 'Success' });
+    expect(runningOn(cluster.dir, 'extra', nodes)).to.deep.equal([owner]);
+    await waitFor('ind no longer partial', 10_000, async () => (await service(cluster, owner, 'service:ind'))?.flags === 0);
   });
 
   it('clusvcadm -r -m: relocates to the member and answers Success; the event stream shows each step', async () => {
