@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TestCluster, waitFor, placeOn, startNodes, serviceLog, fenceHistory, writeServiceScript, service } from '../rgmanager/harness.js';
+import { TestCluster, waitFor, placeOn, startNodes, serviceLog, fenceHistory, writeServiceScript, service, cleanupCluster } from '../rgmanager/harness.js';
 
 const nodes = ['127.0.2.10', '127.0.2.11', '127.0.2.12'];
 
@@ -86,7 +86,7 @@ ${nodes.map((n, i) => `        <failoverdomainnode name="${n}" priority="${i + 1
     }
   });
 
-  after(async () => { await cluster?.cleanup(); });
+  after(async () => { await cleanupCluster(cluster); });
 
   it('unfences every node at start through its <unfence> device', async () => {
     await waitFor('three unfence runs', 30_000, async () => {
@@ -152,7 +152,7 @@ ${sNodes.map((n, i) => `    <clusternode name="${n}" nodeid="${i + 1}">
     }
   });
 
-  after(async () => { await cluster?.cleanup(); });
+  after(async () => { await cleanupCluster(cluster); });
 
   it('fences a configured node that is not a member once the cluster is quorate, after post_join_delay', async () => {
     const hist = await waitFor('startup fence of node 3', 60_000, async () => {

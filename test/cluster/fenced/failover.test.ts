@@ -11,7 +11,7 @@ import { inCi } from '../../support/paths.js';
 import { bin } from '../cman/harness.js';
 import { startIpmiSimAt, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
 import {
-  TestCluster, waitFor, rgClusterConf, placeOn, startNodes, rgStatus, rgRequest, serviceLog, service, waitStarted, fenceHistory, fenceLs,
+  TestCluster, waitFor, rgClusterConf, placeOn, startNodes, rgStatus, rgRequest, cleanupCluster, serviceLog, service, waitStarted, fenceHistory, fenceLs,
 } from '../rgmanager/harness.js';
 
 function skipWithoutPeers(ctx: Mocha.Context): void {
@@ -57,7 +57,7 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     after(async () => {
-      await cluster?.cleanup();
+      await cleanupCluster(cluster);
       for (const s of sims) await s.stop().catch(() => undefined);
     });
 
@@ -157,7 +157,7 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     after(async () => {
-      await cluster?.cleanup();
+      await cleanupCluster(cluster);
       for (const s of sims) await s.stop().catch(() => undefined);
     });
 
