@@ -5,5 +5,7 @@ import { registerAgent } from './agent/api.js';
 const apcSnmp = async () => (await import('./apc/fence_apc_snmp.js')).fenceApcSnmp;
 registerAgent('fence_apc_snmp', apcSnmp);
 registerAgent('fence_tripplite_snmp', apcSnmp);
-// fence_ipmilan and its aliases (fence_ipmilanplus, fence_idrac, fence_ilo3/4/5, fence_imm) are
-// registered here by the IPMI branch.
+const ipmilan = async () => (await import('./fence_ipmilan.js')).fenceIpmilan;
+for (const name of ['fence_ipmilan', 'fence_ipmilanplus', 'fence_idrac', 'fence_ilo3', 'fence_ilo4', 'fence_ilo5', 'fence_imm']) {
+  registerAgent(name, ipmilan);
+}

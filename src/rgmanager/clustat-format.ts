@@ -136,55 +136,88 @@ export function formatClustatText(model: ClustatModel, opts: ClustatTextOptions 
   if (model.services !== undefined && !onlyMember) {
     out.push(` ${fit('Service Name', svcW)} ${fit('Owner (Last)', svcW)} ${fit('State', stateW)}`);
     out.push(` ${fit('------- ----', svcW)} ${fit('----- ------', svcW)} ${fit('-----', stateW)}`);
-    const services = [...model.services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .filter((s) => !onlyService || s.id === opts.service);
-    for (const s of services) {
+    for (const s of sortedServices(model, opts.service)) {
       out.push(` ${fit(displayName(s.id, tty), svcW)} ${fit(ownerColumn(s), svcW)} ${stateColumn(s, stateW)}`);
     }
   }
   return out.join('\n') + '\n';
 }
 
-/** clustat -l: one block per service. */
-export function formatClustatLong(model: ClustatModel): string {
-  const out: string[] = [`Cluster Status for ${model.clusterName} @ ${ctime(model.date)}`,
-    `Member Status: ${model.quorate ? 'Quorate' : 'Inquorate'}`, '', 'Service Information', '------- -----------', ''];
-  const services = [...(model.services ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (const s of services) {
-    const fw = flagsWords(s.flags, ', ');
-    out.push(`Service Name      : ${s.id}`);
-    out.push(`  Current State   : ${s.state} (${s.stateCode})`);
-    out.push(`  Flags           : ${fw === '' ? 'none' : fw} (${s.flags})`);
-    out.push(`  Owner           : ${s.owner ?? 'none'}`);
-    out.push(`  Last Owner      : ${s.lastOwner ?? 'none'}`);
-    out.push(`  Last Transition : ${s.lastTransitionS > 0 ? ctime(new Date(s.lastTransitionS * 1000)) : ctime(new Date(0))}`);
-    out.push('');
+function sortedServices(model: ClustatModel, only?: string): ClustatService[] {
+  return [...(model.services ?? [])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .filter((s) => only === undefined || s.id === only);
+}
+
+/** One `-l` block (clustat's txt_rg_state_long), ending with a blank line. */
+export function formatServiceLong(s: ClustatService): string {
+  const fw = flagsWords(s.flags, ', ');
+  return [
+    `Service Name      : ${s.id}`,
+    `  Current State   : ${s.state} (${s.stateCode})`,
+    `  Flags           : ${fw === '' ? 'none' : fw} (${s.flags})`,
+    `  Owner           : ${s.owner ?? 'none'}`,
+    `  Last Owner      : ${s.lastOwner ?? 'none'}`,
+    `  Last Transition : ${ctime(new Date(s.lastTransitionS * 1000))}`,
+    '', ''].join('\n');
+}
+
+/**
+ * clustat -l: the header and member list as in the default layout, then "Service Information"
+ * with one block per service. With -s only that service's block, with -m only the member lines.
+ */
+export function formatClustatLong(model: ClustatModel, opts: ClustatTextOptions = {}): string {
+  if (opts.member !== undefined) return formatClustatText(model, opts);
+  const services = sortedServices(model, opts.service);
+  let out = '';
+  if (opts.service === undefined) {
+    const text = formatClustatText({ ...model, services: undefined }, opts);
+    out += text;
   }
-  return out.join('\n') + '\n';
+  if (model.services === undefined) return out;
+  out += 'Service Information\n------- -----------\n\n';
+  for (const s of services) out += formatServiceLong(s);
+  return out;
 }
 
 const xmlEsc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+export interface ClustatXmlOptions {
+  /** The local node runs rgmanager (`groupmember`); default true. */
+  readonly localRgmanager?: boolean;
+  /** clustat -m / -s: only `<nodes>` with that member, or only `<groups>` with that service. */
+  readonly member?: string;
+  readonly service?: string;
+}
+
 /** clustat -x. */
-export function formatClustatXml(model: ClustatModel, localRgmanager = true): string {
+export function formatClustatXml(model: ClustatModel, opts: ClustatXmlOptions = {}): string {
   const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+  const localRg = opts.localRgmanager ?? true;
+  const onlyMember = opts.member !== undefined;
+  const onlyService = opts.service !== undefined;
   const out: string[] = ['<?xml version="1.0"?>', '<clustat version="4.1.1">'];
-  out.push(`  <cluster name="${xmlEsc(model.clusterName)}" id="${model.clusterId ?? 0}" generation="${model.generation ?? 0}"/>`);
-  out.push(model.quorate ? `  <quorum quorate="1" groupmember="${localRgmanager ? 1 : 0}"/>`
-    : `  <quorum quorate="0"\n groupmember="${localRgmanager ? 1 : 0}"/>`);
-  out.push('  <nodes>');
-  for (const m of [...model.members].sort((a, b) => a.nodeid - b.nodeid)) {
-    out.push(`    <node name="${xmlEsc(m.name)}" state="${m.online ? 1 : 0}" local="${m.local ? 1 : 0}" estranged="${m.estranged ? 1 : 0}" ` +
-      `rgmanager="${m.rgmanager ? 1 : 0}" rgmanager_master="${m.rgMaster ? 1 : 0}" qdisk="0" nodeid="${hex(m.nodeid)}"/>`);
+  if (!onlyMember && !onlyService) {
+    out.push(`  <cluster name="${xmlEsc(model.clusterName)}" id="${model.clusterId ?? 0}" generation="${model.generation ?? 0}"/>`);
+    out.push(model.quorate ? `  <quorum quorate="1" groupmember="${localRg ? 1 : 0}"/>`
+      : `  <quorum quorate="0"\n groupmember="${localRg ? 1 : 0}"/>`);
   }
-  if (model.qdisk !== undefined) {
-    out.push(`    <node name="${xmlEsc(model.qdisk.label)}" state="${model.qdisk.online ? 1 : 0}" local="0" estranged="0" ` +
-      `rgmanager="0" rgmanager_master="0" qdisk="1" nodeid="${hex(0)}"/>`);
+  if (!onlyService) {
+    out.push('  <nodes>');
+    for (const m of [...model.members].sort((a, b) => a.nodeid - b.nodeid)) {
+      if (onlyMember && m.name !== opts.member) continue;
+      if (!m.online && m.estranged) continue;
+      out.push(`    <node name="${xmlEsc(m.name)}" state="${m.online ? 1 : 0}" local="${m.local ? 1 : 0}" estranged="${m.estranged ? 1 : 0}" ` +
+        `rgmanager="${m.rgmanager ? 1 : 0}" rgmanager_master="${m.rgMaster ? 1 : 0}" qdisk="0" nodeid="${hex(m.nodeid)}"/>`);
+    }
+    if (model.qdisk !== undefined && !onlyMember) {
+      out.push(`    <node name="${xmlEsc(model.qdisk.label)}" state="${model.qdisk.online ? 1 : 0}" local="0" estranged="0" ` +
+        `rgmanager="0" rgmanager_master="0" qdisk="1" nodeid="${hex(0)}"/>`);
+    }
+    out.push('  </nodes>');
   }
-  out.push('  </nodes>');
-  if (model.services !== undefined) {
+  if (model.services !== undefined && !onlyMember) {
     out.push('  <groups>');
-    for (const s of [...model.services].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    for (const s of sortedServices(model, opts.service)) {
       out.push(`    <group name="${xmlEsc(s.id)}" state="${s.stateCode}" state_str="${s.state}" flags="${s.flags}" ` +
         `flags_str="${flagsWords(s.flags, ' ')}" owner="${xmlEsc(s.owner ?? 'none')}" last_owner="${xmlEsc(s.lastOwner ?? 'none')}" ` +
         `restarts="${s.restarts}" last_transition="${s.lastTransitionS}" last_transition_str="${ctime(new Date(s.lastTransitionS * 1000))}"/>`);

@@ -1,0 +1,244 @@
+// rgmanager inside clusterd: the coordinator part (policy, on the membership leader), the local
+// part (executor of this node's operations, status checks) and the API (rg.status, rg.request,
+// rg.lock). See README.md in this folder for the event order and what is replicated.
+import type { ClusterConfig, ClusterNode } from '../../config/types.js';
+import { getLogger, type Logger } from '../../log/index.js';
+import { ApiError, type ApiServer } from '../../api/index.js';
+import type { RgNodeStatus, RgReply, RgRequestParams, RgServiceStatus, RgStateName, RgStatus } from '../../api/rgmanager.js';
+import type { JsonValue } from '../../cman/membership/index.js';
+import { RG_CODES, SERVICE_STATE_CODES, clusvcadmExitStatus, type RgCodeName } from '../policy/index.js';
+import { Executor } from '../executor.js';
+import { agentDirs, loadResourceRules } from '../rules.js';
+import { buildResourceForest, type ResourceForest } from '../tree.js';
+import { kvValue, watchKv, type ClusterPort } from './replicated.js';
+import { Coordinator } from './coordinator.js';
+import { LocalServices } from './local.js';
+import {
+  answerKey, requestKey, svcKey, type AnswerRecord, type FailureRecord, type RequestRecord, type ResultRecord, type ServiceRecord,
+} from './records.js';
+import { victimNeedsFence, type FenceDaemon, type VictimRecord } from '../../fenced/daemon.js';
+
+/** cman "port" rgmanager binds (clustat's "rgmanager" flag). */
+export const PORT_RGMANAGER = 177;
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+const MAX_PENDING_REQUESTS = 64;
+const OPS = new Set(['enable', 'disable', 'stop', 'restart', 'relocate', 'freeze', 'unfreeze', 'migrate', 'convalesce']);
+
+export interface RgDaemonOptions {
+  readonly config: ClusterConfig;
+  readonly node: ClusterNode;
+  readonly port: ClusterPort;
+  readonly api: ApiServer;
+  readonly fenced: FenceDaemon;
+  /** Environment for every agent (e.g. test directories). */
+  readonly agentEnv?: Readonly<Record<string, string>>;
+}
+
+export class RgManagerDaemon {
+  private readonly log: Logger;
+  private coordinator: Coordinator | undefined;
+  private local: LocalServices | undefined;
+  private executor: Executor | undefined;
+  private readonly unwatch: (() => void)[] = [];
+  private readonly waiters = new Map<string, (a: AnswerRecord) => void>();
+  private reqSeq = 0;
+  private readonly incarnation = Date.now().toString(36);
+  private stopped = false;
+
+  constructor(private readonly opts: RgDaemonOptions) {
+    this.log = getLogger('rgmanager', { node: opts.node.name, subsys: 'rgmanager' });
+    this.registerApi(opts.api);
+  }
+
+  /** Load agents and trees, do "stop before start", then take part. */
+  async start(): Promise<void> {
+    const { config, port } = this.opts;
+    if (!config.rm.present || config.rm.disabled) {
+      this.log.notice(config.rm.disabled ? 'rgmanager disabled in cluster.conf (<rm disabled="1">)' : 'no <rm> section: rgmanager idle');
+    }
+    const loaded = await loadResourceRules(agentDirs());
+    for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
+    let forest: ResourceForest | undefined;
+    try {
+      forest = buildResourceForest(config.rm.element, loaded.rules, config.file);
+      for (const p of forest.problems) this.log[p.severity === 'error' ? 'error' : 'warn'](`${p.file}:${p.line}: ${p.where}: ${p.message}`);
+    } catch (err) {
+      this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
+    }
+    // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
+    const env = { CLUSTER_NODE_NAME: this.opts.node.name, OCF_RESKEY_CRM_meta_on_node: this.opts.node.name, ...this.opts.agentEnv };
+    this.executor = new Executor({ logger: this.log, env });
+    this.local = new LocalServices(config, port, this.executor, forest, this.opts.node.name, this.opts.node.nodeid, this.log);
+    if (this.stopped) return;
+    // Watch the records before anything else so no commit is missed.
+    this.unwatch.push(watchKv(port, 'rg/', (key, value) => this.onCommitted(key, value)));
+    this.unwatch.push(watchKv(port, 'fence/v/', () => this.coordinator?.onFenceRecord()));
+    this.unwatch.push(port.events.on('view', (v) => this.onView(v)));
+    this.unwatch.push(port.events.on('quorum', (q) => {
+      if (!q.quorate) {
+        this.log.warn('#1: Quorum Dissolved', { reason: 'quorum lost' });
+        void this.local?.emergencyStop('quorum lost');
+      }
+    }));
+    await this.local.stopBeforeStart();
+    if (this.stopped) return;
+    this.log.notice(`rgmanager running on ${this.opts.node.name}: ${config.rm.services.length} service(s)`);
+    this.onView(port.view());
+  }
+
+  private onView(v: ReturnType<ClusterPort['view']>): void {
+    if (this.stopped || this.local?.isReady !== true) return;
+    this.local.rescan();
+    const me = this.opts.node.nodeid;
+    const leader = v.leader === me && v.members.some((m) => m.nodeid === me);
+    if (leader && this.coordinator === undefined) {
+      this.coordinator = new Coordinator(this.opts.config, this.opts.port, this.log);
+      this.coordinator.activate();
+    } else if (!leader && this.coordinator !== undefined) {
+      this.log.notice('no longer the coordinator');
+      this.coordinator.close();
+      this.coordinator = undefined;
+    } else if (this.coordinator !== undefined) {
+      this.coordinator.onView(v);
+    }
+  }
+
+  private onCommitted(key: string, value: JsonValue | undefined): void {
+    if (key.startsWith('rg/s/') && value !== undefined) {
+      const id = key.slice(5);
+      const rec = value as unknown as ServiceRecord;
+      this.local?.onRecord(id, rec);
+      this.opts.api.publish('rg.service', { service: this.serviceStatus(id, rec), reason: rec.why });
+    } else if (key.startsWith('rg/r/') && value !== undefined) {
+      this.coordinator?.onResult(key.slice(5), value as unknown as ResultRecord);
+    } else if (key.startsWith('rg/f/') && value !== undefined) {
+      this.coordinator?.onFailure(key.slice(5), value as unknown as FailureRecord);
+    } else if (key.startsWith('rg/q/') && value !== undefined) {
+      this.coordinator?.onRequest(key, value as unknown as RequestRecord);
+    } else if (key.startsWith('rg/a/') && value !== undefined) {
+      const w = this.waiters.get(key);
+      if (w !== undefined) { this.waiters.delete(key); w(value as unknown as AnswerRecord); }
+    }
+  }
+
+  /** SIGTERM: stop local services (peers take over once we have left). */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.coordinator?.close();
+    this.coordinator = undefined;
+    await this.local?.shutdown();
+    for (const u of this.unwatch) u();
+  }
+
+  /** Stop without touching services (cman is gone). */
+  close(): void {
+    this.stopped = true;
+    this.coordinator?.close();
+    this.local?.close();
+    for (const u of this.unwatch) u();
+  }
+
+  // --- status --------------------------------------------------------------------------------
+
+  private serviceStatus(id: string, rec: ServiceRecord | undefined): RgServiceStatus {
+    const state: RgStateName = rec?.v.state ?? 'stopped';
+    const flags = rec?.v.flags ?? 0;
+    const op = rec?.op ?? null;
+    return {
+      id, state, stateCode: SERVICE_STATE_CODES[state], owner: rec?.v.owner ?? null, lastOwner: rec?.v.lastOwner ?? null,
+      restarts: rec?.v.restarts ?? 0, flags, frozen: (flags & 1) !== 0, partial: (flags & 2) !== 0,
+      lastTransitionMs: rec?.v.lastTransitionMs ?? 0,
+      pending: op === null ? null : op.kind === 'migrate' ? `migrate ${op.node} -> ${op.target ?? '?'}` : `${op.kind} on ${op.node}`,
+    };
+  }
+
+  status(): RgStatus {
+    const { config, port, node } = this.opts;
+    const v = port.view();
+    const leaderName = config.nodes.find((n) => n.nodeid === v.leader)?.name ?? null;
+    const nodes: RgNodeStatus[] = [...config.nodes].sort((a, b) => a.nodeid - b.nodeid).map((n) => {
+      const online = v.members.some((m) => m.nodeid === n.nodeid);
+      const victim = kvValue<VictimRecord>(port, `fence/v/${n.name}`);
+      return {
+        name: n.name, nodeid: n.nodeid, online, local: n.nodeid === node.nodeid, rgmanager: online,
+        coordinator: n.nodeid === v.leader && online,
+        fence: !victimNeedsFence(victim) ? 'clean' : victim!.st === 'failed' ? 'failed' : 'pending',
+      };
+    });
+    const services = config.rm.services.map((s) => this.serviceStatus(s.id, kvValue<ServiceRecord>(port, svcKey(s.id))));
+    return {
+      clusterName: config.name, clusterId: config.cman.clusterId, generation: v.generation, quorate: v.quorate,
+      localNode: { name: node.name, nodeid: node.nodeid }, coordinator: leaderName,
+      rgmanagerRunning: this.local?.isReady === true && !this.stopped,
+      nodes, services, fenceHistory: this.opts.fenced.history(), nowMs: Date.now(),
+    };
+  }
+
+  // --- requests ------------------------------------------------------------------------------
+
+  private reply(service: string, code: RgCodeName, owner: string | null, state: RgStateName | null, reason: string): RgReply {
+    return { service, code, codeNumber: RG_CODES[code].code, message: RG_CODES[code].message, exitStatus: clusvcadmExitStatus(code),
+      owner, state, node: this.opts.node.name, reason };
+  }
+
+  private async request(p: RgRequestParams): Promise<RgReply> {
+    const { config, port, node } = this.opts;
+    if (typeof p !== 'object' || p === null || typeof p.op !== 'string' || !OPS.has(p.op)) throw new ApiError('EINVAL', 'op must be one of ' + [...OPS].join(', '));
+    if (typeof p.service !== 'string' || p.service === '') throw new ApiError('EINVAL', 'service missing');
+    if (this.stopped || this.local?.isReady !== true) throw new ApiError('ENOTCONN', 'rgmanager is not running on this node');
+    const service = p.service.includes(':') ? p.service : `service:${p.service}`;
+    if (!config.rm.services.some((s) => s.id === service)) return this.reply(service, 'RG_ENOSERVICE', null, null, `no service ${service}`);
+    let target: string | null = null;
+    if (p.target !== undefined) {
+      const t = config.nodes.find((n) => n.name === p.target || n.name.split('.')[0] === p.target);
+      if (t === undefined) return this.reply(service, 'RG_ENODE', null, null, `no node ${p.target}`);
+      target = t.name;
+    } else if (p.op === 'enable' && p.followDomain !== true) {
+      target = node.name; // plain clusvcadm -e: the local machine
+    }
+    if (!port.view().quorate) return this.reply(service, 'RG_EQUORUM', null, null, 'this node is not quorate');
+    if (this.waiters.size >= MAX_PENDING_REQUESTS) throw new ApiError('EAGAIN', 'too many requests in progress');
+    const seq = `${this.incarnation}-${++this.reqSeq}`;
+    const qKey = requestKey(node.name, seq);
+    const aKey = answerKey(node.name, seq);
+    const timeoutMs = p.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const answered = new Promise<AnswerRecord>((resolve, reject) => {
+      const timer = setTimeout(() => { this.waiters.delete(aKey); reject(new ApiError('ETIMEDOUT', `no answer from the coordinator within ${timeoutMs} ms`)); }, timeoutMs);
+      this.waiters.set(aKey, (a) => { clearTimeout(timer); resolve(a); });
+    });
+    const rec: RequestRecord = { op: p.op, service, target, ms: Date.now() };
+    this.log.notice(`request: ${p.op} ${service}${target !== null ? ` on ${target}` : ''}`, { service, reason: 'clusvcadm' });
+    try {
+      await port.propose({ op: 'put', key: qKey, value: rec as unknown as JsonValue });
+    } catch (err) {
+      this.waiters.delete(aKey);
+      void answered.catch(() => undefined);
+      throw err;
+    }
+    // The answer may have been committed before we started waiting (very fast coordinator).
+    const early = kvValue<AnswerRecord>(port, aKey);
+    if (early !== undefined) this.waiters.get(aKey)?.(early);
+    const a = await answered;
+    void port.propose({ op: 'delete', key: aKey }).catch(() => undefined);
+    const out = this.reply(service, a.code, a.owner, a.state, a.reason);
+    this.log.notice(`request ${p.op} ${service}: ${a.message}`, { service, reason: a.reason });
+    this.opts.api.publish('rg.request', { op: p.op, target, reply: out });
+    return out;
+  }
+
+  private registerApi(api: ApiServer): void {
+    api.handle('rg.status', () => this.status());
+    api.handle('rg.request', (p) => this.request(p));
+    api.handle('rg.lock', ({ op }) => {
+      if (this.local === undefined) throw new ApiError('ENOTCONN', 'rgmanager is not running on this node');
+      if (op === 'lock') this.local.locked = true;
+      else if (op === 'unlock') this.local.locked = false;
+      else if (op !== 'query') throw new ApiError('EINVAL', 'op must be lock, unlock or query');
+      this.log.notice(`resource groups ${this.local.locked ? 'locked' : 'unlocked'}`);
+      return { locked: this.local.locked };
+    });
+  }
+
+  get isCoordinator(): boolean { return this.coordinator !== undefined; }
+}
