@@ -44,7 +44,8 @@ export interface CcsHistory {
 declare module './protocol.js' {
   interface ApiRequests {
     /** Propagate a cluster.conf (absolute path on the daemon's machine); dryRun only reports. */
-    'ccs.update': { params: { file: string; dryRun?: boolean }; result: CcsUpdateResult };
+    /** `file` omitted: the cluster.conf the daemon runs from (cman_tool version -r); `expectVersion`: RHEL5 `-r N`. */
+    'ccs.update': { params: { file?: string; dryRun?: boolean; expectVersion?: number }; result: CcsUpdateResult };
     'ccs.history': { params: Record<string, never>; result: CcsHistory };
     /** Propagate a kept version's content under a new version (running + 1). */
     'ccs.rollback': { params: { version: number; dryRun?: boolean }; result: CcsUpdateResult };

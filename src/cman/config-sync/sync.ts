@@ -99,7 +99,7 @@ export class ConfigSync {
     }));
     this.offs.push(cman.events.on('snapshotInstalled', () => this.catchUp()));
     this.offs.push(cman.events.on('view', (v) => this.onView(v)));
-    api.handle('ccs.update', (p) => this.update(p.file, p.dryRun === true));
+    api.handle('ccs.update', (p) => this.update(p.file ?? this.opts.configPath, p.dryRun === true, p.expectVersion));
     api.handle('ccs.rollback', (p) => this.rollback(p.version, p.dryRun === true));
     api.handle('ccs.history', () => this.historyInfo());
     this.catchUp();
@@ -275,13 +275,16 @@ export class ConfigSync {
 
   // --- the initiator ----------------------------------------------------------------------------
 
-  private async update(file: string, dryRun: boolean): Promise<CcsUpdateResult> {
+  private async update(file: string, dryRun: boolean, expectVersion?: number): Promise<CcsUpdateResult> {
     if (typeof file !== 'string' || !path.isAbsolute(file)) throw new ApiError('EINVAL', 'file must be an absolute path');
     let bytes: Buffer;
     try { bytes = readFileSync(file); } catch (err) { throw new ApiError('ENOENT', `cannot read ${file}: ${(err as Error).message}`); }
     if (bytes.length > MAX_FILE_BYTES) throw new ApiError('EINVAL', `${file} is larger than ${MAX_FILE_BYTES} bytes`);
     let parsed: ParseResult;
     try { parsed = await loadClusterConfInWorker(file); } catch (err) { throw new ApiError('EINVAL', `${file}: ${(err as Error).message}`); }
+    if (expectVersion !== undefined && parsed.config !== undefined && parsed.config.configVersion !== expectVersion) {
+      throw new ApiError('EINVAL', `Not reloading: ${file} has config_version ${parsed.config.configVersion}, not the requested ${expectVersion}`);
+    }
     return this.propagate(bytes, parsed, file, dryRun);
   }
 
