@@ -7,6 +7,8 @@ export interface CcsNodeResult {
   readonly nodeid: number;
   /** Validated and staged it (and activated it when `activated`). */
   readonly ok: boolean;
+  /** Left the cluster during the update: not counted against it; it takes the new config when it rejoins. */
+  readonly left?: boolean;
   /** Why not (parse errors with file:line, version, no answer...). */
   readonly error?: string;
 }

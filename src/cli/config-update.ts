@@ -17,8 +17,8 @@ export function formatUpdate(r: CcsUpdateResult, prog: string): UpdateOutput {
     return { code: 0, stdout: out, stderr: '' };
   }
   for (const l of r.changes) out += `  ${l}\n`;
-  for (const n of r.nodes) out += `  ${n.name} (nodeid ${n.nodeid}): ${n.ok ? (r.activated ? 'activated' : 'prepared') : `refused: ${n.error ?? '?'}`}\n`;
-  if (r.activated) return { code: 0, stdout: `Config version ${r.toVersion} activated on ${r.nodes.length} node(s):\n${out}`, stderr: '' };
+  for (const n of r.nodes) out += `  ${n.name} (nodeid ${n.nodeid}): ${n.ok ? (r.activated ? 'activated' : 'prepared') : n.left === true ? n.error ?? 'left' : `refused: ${n.error ?? '?'}`}\n`;
+  if (r.activated) return { code: 0, stdout: `Config version ${r.toVersion} activated on ${r.nodes.filter((n) => n.ok).length} node(s):\n${out}`, stderr: '' };
   return { code: 1, stdout: out, stderr: `${prog}: ${r.message}\n` };
 }
 

@@ -345,7 +345,7 @@ export class ConfigSync {
       throw new ApiError('EBUSY', `cannot start the update: ${(err as Error).message}`);
     }
     const nodes = await this.collectVotes(prep);
-    const allOk = nodes.every((n) => n.ok);
+    const allOk = nodes.some((n) => n.ok) && nodes.every((n) => n.ok || n.left === true);
     let activated = false;
     try {
       if (allOk) {
@@ -358,9 +358,9 @@ export class ConfigSync {
       void this.propose({ op: 'cas', key: PREP_KEY, ifVersion: this.opts.cman.kv().get(PREP_KEY)?.version ?? 0, value: undefined }).catch(() => undefined);
       for (const m of members) void this.propose({ op: 'delete', key: `${VOTE_PREFIX}${id}/${m}` }).catch(() => undefined);
     }
-    const refused = nodes.filter((n) => !n.ok);
+    const refused = nodes.filter((n) => !n.ok && n.left !== true);
     const message = activated
-      ? `config version ${v} activated on ${nodes.map((n) => n.name).join(', ')}`
+      ? `config version ${v} activated on ${nodes.filter((n) => n.ok).map((n) => n.name).join(', ')}`
       : `Not reloading: config version ${v} refused by ${refused.map((n) => `${n.name} (${n.error ?? 'no answer'})`).join('; ')}; nothing was activated`;
     this.log[activated ? 'notice' : 'warn'](message, { reason: 'config update' });
     return { ...base, dryRun: false, activated, nodes, message };
@@ -376,7 +376,7 @@ export class ConfigSync {
           const vote = this.kvGet<VoteRecord>(`${VOTE_PREFIX}${p.id}/${id}`);
           const name = this.nameOf(id);
           if (vote !== undefined) out.push({ name, nodeid: id, ok: vote.ok, ...(vote.error !== undefined ? { error: vote.error } : {}) });
-          else if (!members.has(id)) out.push({ name, nodeid: id, ok: false, error: 'left the cluster during the update' });
+          else if (!members.has(id)) out.push({ name, nodeid: id, ok: false, left: true, error: 'left the cluster during the update; it takes the new config when it rejoins' });
           else if (final) out.push({ name, nodeid: id, ok: false, error: `no answer within ${PREPARE_TIMEOUT_MS} ms` });
           else return undefined;
         }

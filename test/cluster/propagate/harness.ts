@@ -151,6 +151,15 @@ ${svcs}
     }, 50);
   }
 
+  /** Stop one node (SIGTERM = clean leave) and wait until its process is gone. */
+  async stopNode(node: PNode, signal: NodeJS.Signals = 'SIGTERM', deadlineMs = 15_000): Promise<void> {
+    const c = this.children.get(node.name);
+    if (c?.pid === undefined || !pidAlive(c.pid)) return;
+    const pid = c.pid;
+    c.kill(signal);
+    await waitUntil(`${node.name} to exit`, deadlineMs, () => !pidAlive(pid), 20);
+  }
+
   agentLines(): string[] { return readFileSync(this.agentLog, 'utf8').split('\n').filter((l) => l !== ''); }
 
   /** SIGKILL every clusterd this harness started; wait until they are gone. */
