@@ -31,6 +31,8 @@ export class PropagateCluster {
   readonly nodes: PNode[] = [];
   readonly agentLog: string;
   private readonly children = new Map<string, ChildProcess>();
+  /** Extra environment per node name (e.g. CLUSTER_AGENT_PATH on one node only). */
+  readonly nodeEnv = new Map<string, Record<string, string>>();
 
   constructor(readonly opts: PropagateClusterOptions) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'cs-propagate-'));
@@ -61,6 +63,33 @@ exit 0
     return f;
   }
 
+  /** A plain OCF agent of type `type` in its own directory (for CLUSTER_AGENT_PATH); returns the directory. */
+  agentDir(type: string): string {
+    const dir = path.join(this.dir, `agents-${type}`);
+    mkdirSync(dir, { recursive: true });
+    const f = path.join(dir, type);
+    writeFileSync(f, `#!/bin/sh
+case "$1" in
+  meta-data) cat <<'XML'
+<?xml version="1.0"?>
+<resource-agent name="${type}" version="1.0">
+  <version>1.0</version>
+  <longdesc lang="en">test agent</longdesc>
+  <shortdesc lang="en">test agent</shortdesc>
+  <parameters>
+    <parameter name="name" primary="1" unique="1" required="1"><longdesc lang="en">n</longdesc><shortdesc lang="en">n</shortdesc><content type="string"/></parameter>
+  </parameters>
+  <actions><action name="start" timeout="10"/><action name="stop" timeout="10"/><action name="monitor" timeout="10" interval="10"/><action name="meta-data" timeout="5"/></actions>
+</resource-agent>
+XML
+  exit 0 ;;
+esac
+exit 0
+`);
+    chmodSync(f, 0o755);
+    return dir;
+  }
+
   conf(version: number, services: readonly ServiceSpec[], extra = ''): string {
     const nodes = this.nodes.map((n) => `    <clusternode name="${n.name}" nodeid="${n.nodeid}" votes="1"><fence/></clusternode>`).join('\n');
     const svcs = services.map((s) => `    <service name="${s.name}" autostart="${s.autostart === false ? 0 : 1}" recovery="${s.recovery ?? 'relocate'}">\n` +
@@ -87,7 +116,7 @@ ${svcs}
   start(node: PNode): void {
     const fd = openSync(node.logFile, 'a');
     const child = spawn(process.execPath, [binPath('clusterd'), '-f', node.confPath, '--node', node.name, '--run-dir', node.runDir], {
-      stdio: ['ignore', fd, fd], env: { ...process.env, CLUSTER_RUN_DIR: node.runDir, CLUSTER_LOG_LEVEL: 'info', CLUSTER_STATE_DIR: '' },
+      stdio: ['ignore', fd, fd], env: { ...process.env, CLUSTER_RUN_DIR: node.runDir, CLUSTER_LOG_LEVEL: 'info', CLUSTER_STATE_DIR: '', ...this.nodeEnv.get(node.name) },
     });
     closeSync(fd);
     this.children.set(node.name, child);

@@ -3,7 +3,7 @@
 // without changing anything, restart only what changed, keep history and roll back; a node that
 // joins with an older file gets the cluster's.
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { PropagateCluster, type ServiceSpec } from './harness.js';
 import { withConfigVersion } from '../../../src/cman/config-sync/store.js';
 
@@ -27,6 +27,8 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     a = c.script('a'); b = c.script('b'); b2 = c.script('b2'); d = c.script('d');
     web = { name: 'web', resources: [{ name: 'a', script: a }, { name: 'b', script: b }] };
     db = { name: 'db', resources: [{ name: 'd', script: d }] };
+    // Only node 1 has the agent of type "probe" (as when a package is missing on some nodes).
+    c.nodeEnv.set(n1.name, { CLUSTER_AGENT_PATH: c.agentDir('probe') });
     const v1 = c.conf(1, [web]);
     for (const n of c.nodes) c.writeConf(n, v1);
     await c.startAll(30_000);
@@ -79,6 +81,22 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     expect(after[2]!.equals(before[2]!)).to.equal(true);
     const h = await c.command(n2, 'ccs_tool', ['history', '--json']);
     expect((JSON.parse(h.stdout) as { entries: { version: number }[] }).entries.map((e) => e.version)).to.deep.equal([2, 1]);
+  });
+
+  it('a config one node cannot load (its agent is missing there) is refused by that node and activated nowhere', async function () {
+    const before = files();
+    const v3 = c.conf(3, [web, db]).replace('<script name="d"', '<probe name="p1"/>\n      <script name="d"');
+    c.writeConf(n1, v3);
+    const r = await c.command(n1, 'cman_tool', ['version', '-r']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('Not reloading: config version 3 refused by').and.to.contain('127.0.5.2 (rgmanager:').and.to.contain('nothing was activated');
+    expect(r.stdout).to.match(/127\.0\.5\.1 \(nodeid 1\): prepared/);
+    expect(await versions()).to.deep.equal([2, 2, 2]);
+    const after = files();
+    expect(after[1]!.equals(before[1]!)).to.equal(true);
+    expect(after[2]!.equals(before[2]!)).to.equal(true);
+    const { waitUntil } = await import('./harness.js');
+    await waitUntil('staged copies removed', 5000, () => c.nodes.every((n) => !readdirSync(n.dir).some((f) => f.includes('.new-'))));
   });
 
   it("a change of one resource's attribute restarts only that resource (the agent log shows no other call)", async function () {
