@@ -12,6 +12,7 @@ import type { CcsHistory, CcsNodeResult, CcsUpdateResult } from '../../api/ccs.j
 import type { AppCommand, JsonValue, ViewInfo } from '../membership/index.js';
 import type { CmanDaemon } from '../daemon.js';
 import { loadClusterConfInWorker } from '../config-worker.js';
+import { parseClusterConf } from '../../config/index.js';
 import { CHUNK_BYTES, CONFIG_FRAME_TYPE, decodeChunkMessage, encodeChunkMessage } from './wire.js';
 import { ConfigHistory, commitFile, sha256Hex, withConfigVersion, writeDurable } from './store.js';
 
@@ -29,6 +30,18 @@ const FETCH_MAX_IDLE_ROUNDS = 40;
 /** Config byte blobs this node serves (running, staged, offered). */
 const MAX_BLOBS = 6;
 const MAX_ERROR_CHARS = 800;
+/**
+ * Files up to this size are parsed on the event loop (about 5-10 ms for a typical cluster.conf; the
+ * parser modules are loaded anyway for diffConfig); bigger ones in a worker thread, so the
+ * heartbeat never waits behind a large parse.
+ */
+const INLINE_PARSE_MAX_BYTES = 128 * 1024;
+
+/** Parse config bytes (already written to `file`): inline when small, else in a worker. */
+async function parseConfig(bytes: Buffer, file: string): Promise<ParseResult> {
+  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parseClusterConf(bytes.toString('utf8'), file);
+  return loadClusterConfInWorker(file);
+}
 
 /** A prepare: "every member in `members`: fetch `sha` from `src`, validate, stage, answer". */
 export interface PrepRecord { id: string; v: number; sha: string; size: number; src: number; members: number[] }
@@ -103,6 +116,8 @@ export class ConfigSync {
     api.handle('ccs.rollback', (p) => this.rollback(p.version, p.dryRun === true));
     api.handle('ccs.history', () => this.historyInfo());
     this.catchUp();
+    // Warm the parser (lazy validator load, JIT) so that the first update's prepare is not the slow one.
+    setTimeout(() => { if (!this.closed) parseClusterConf(this.running.bytes.toString('utf8'), this.opts.configPath); }, 1000).unref();
   }
 
   stop(): void {
@@ -190,7 +205,7 @@ export class ConfigSync {
   private async validateBytes(bytes: Buffer, tmp: string, version: number): Promise<{ config: ClusterConfig } | { error: string }> {
     try { writeDurable(tmp, bytes); } catch (err) { return { error: `cannot write ${tmp}: ${(err as Error).message}` }; }
     let parsed: ParseResult;
-    try { parsed = await loadClusterConfInWorker(tmp); } catch (err) { return { error: (err as Error).message }; }
+    try { parsed = await parseConfig(bytes, tmp); } catch (err) { return { error: (err as Error).message }; }
     return this.checkParsed(parsed, version);
   }
 
@@ -281,7 +296,7 @@ export class ConfigSync {
     try { bytes = readFileSync(file); } catch (err) { throw new ApiError('ENOENT', `cannot read ${file}: ${(err as Error).message}`); }
     if (bytes.length > MAX_FILE_BYTES) throw new ApiError('EINVAL', `${file} is larger than ${MAX_FILE_BYTES} bytes`);
     let parsed: ParseResult;
-    try { parsed = await loadClusterConfInWorker(file); } catch (err) { throw new ApiError('EINVAL', `${file}: ${(err as Error).message}`); }
+    try { parsed = await parseConfig(bytes, file); } catch (err) { throw new ApiError('EINVAL', `${file}: ${(err as Error).message}`); }
     if (expectVersion !== undefined && parsed.config !== undefined && parsed.config.configVersion !== expectVersion) {
       throw new ApiError('EINVAL', `Not reloading: ${file} has config_version ${parsed.config.configVersion}, not the requested ${expectVersion}`);
     }
@@ -300,7 +315,7 @@ export class ConfigSync {
     writeDurable(tmp, bytes);
     try {
       let parsed: ParseResult;
-      try { parsed = await loadClusterConfInWorker(tmp); } catch (err) { throw new ApiError('EINVAL', (err as Error).message); }
+      try { parsed = await parseConfig(bytes, tmp); } catch (err) { throw new ApiError('EINVAL', (err as Error).message); }
       const r = await this.propagate(bytes, parsed, `version ${version} as ${next}`, dryRun);
       return { ...r, message: `rollback to the content of version ${version}: ${r.message}` };
     } finally { rmSync(tmp, { force: true }); }
@@ -331,7 +346,8 @@ export class ConfigSync {
     if (!view.quorate) throw new ApiError('EAGAIN', 'Not reloading, this node is not quorate');
     const busy = this.opts.cman.kv().get(PREP_KEY);
     const busyRec = busy?.value as unknown as PrepRecord | undefined;
-    if (busyRec !== undefined && view.members.some((m) => m.nodeid === busyRec.src)) {
+    const finished = busyRec !== undefined && this.kvGet<RunRecord>(RUN_KEY)?.id === busyRec.id;
+    if (busyRec !== undefined && !finished && view.members.some((m) => m.nodeid === busyRec.src)) {
       throw new ApiError('EBUSY', `another update (version ${busyRec.v} from ${this.nameOf(busyRec.src)}) is in progress`);
     }
     const id = `${this.opts.nodeid}-${Date.now().toString(36)}`;
@@ -355,7 +371,7 @@ export class ConfigSync {
       }
     } finally {
       // Abort (or end) the prepare: staged copies that were not activated are removed everywhere.
-      void this.propose({ op: 'cas', key: PREP_KEY, ifVersion: this.opts.cman.kv().get(PREP_KEY)?.version ?? 0, value: undefined }).catch(() => undefined);
+      await this.propose({ op: 'cas', key: PREP_KEY, ifVersion: this.opts.cman.kv().get(PREP_KEY)?.version ?? 0, value: undefined }).catch(() => undefined);
       for (const m of members) void this.propose({ op: 'delete', key: `${VOTE_PREFIX}${id}/${m}` }).catch(() => undefined);
     }
     const refused = nodes.filter((n) => !n.ok && n.left !== true);
