@@ -2,7 +2,7 @@
 //   detection time after SIGKILL at token 1000 ms (goal <= token + 200 ms),
 //   time for 16 nodes to form, idle CPU and RSS per node (goal < 1 %, < 80 MB),
 //   a soak of 32 nodes without a false eviction (CMAN_SOAK_S seconds, default 60; the issue's
-//   5-minute run is CMAN_SOAK_S=300).
+//   5-minute run is CMAN_SOAK_S=300; token CMAN_SOAK_TOKEN_MS, default 5000).
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { ApiClient } from '../src/api/index.js';
@@ -16,6 +16,15 @@ const TOKEN_MS = 1000;
 async function formCluster(label: string, count: number, tokenMs = TOKEN_MS): Promise<{ c: TestCluster; conf: string; formMs: number; upMs: number }> {
   const c = new TestCluster(label);
   const conf = c.writeConf('cluster.conf', clusterConf({ clusterName: 'bench', tokenMs, nodes: [...Array(count).keys()].map((i) => ({ name: ip(i + 1), nodeid: i + 1 })) }));
+  try {
+    return await startAndForm(c, conf, count);
+  } catch (err) {
+    await c.cleanup();
+    throw err;
+  }
+}
+
+async function startAndForm(c: TestCluster, conf: string, count: number): Promise<{ c: TestCluster; conf: string; formMs: number; upMs: number }> {
   const t0 = performance.now();
   for (let i = 1; i <= count; i++) c.start(ip(i), conf);
   for (let i = 1; i <= count; i++) await waitFor(`node ${i} answering`, 120_000, () => c.status(ip(i)), 20);
@@ -128,25 +137,31 @@ const soak: Bench = {
   name: 'cman: 32-node soak, false evictions',
   async run(): Promise<BenchResult> {
     const soakS = Number(process.env['CMAN_SOAK_S'] ?? 60);
-    const { c } = await formCluster('bsoak', 32);
+    // 32 processes share this machine's 2 cores with everything else: a token of 5000 ms (the
+    // lowest Red Hat supports) rather than the 1000 ms of the detection bench.
+    const tokenMs = Number(process.env['CMAN_SOAK_TOKEN_MS'] ?? 5000);
+    const { c } = await formCluster('bsoak', 32, tokenMs);
     let evictions = 0;
     let maxP99 = 0;
+    const exited = () => [...c.procs.values()].filter((p) => p.exitCode !== null || p.signalCode !== null).length;
     try {
       const client = await ApiClient.connect({ runDir: c.runDir(ip(1)) });
       await client.subscribe(['cman.membership'], (_e, data) => { if ((data as CmanStatus).nodes < 32) evictions += 1; });
       const end = Date.now() + soakS * 1000;
       while (Date.now() < end) {
-        await new Promise((r) => setTimeout(r, Math.min(10_000, Math.max(0, end - Date.now()))));
-        const d = await Promise.all([1, 16, 32].map((i) => c.diag(ip(i))));
-        for (const x of d) maxP99 = Math.max(maxP99, x.loopDelay.p99Ms);
-        process.stderr.write(`  soak: ${Math.round((soakS * 1000 - (end - Date.now())) / 1000)}/${soakS} s, evictions ${evictions}\n`);
+        await new Promise((r) => setTimeout(r, Math.min(10_000, Math.max(0, end - Date.now())))); // soak time, not synchronisation
+        for (const i of [1, 16, 32]) {
+          try { maxP99 = Math.max(maxP99, (await c.diag(ip(i))).loopDelay.p99Ms); } catch { /* counted below as an exit */ }
+        }
+        process.stderr.write(`  soak: ${Math.round((soakS * 1000 - (end - Date.now())) / 1000)}/${soakS} s, view drops seen by node 1: ${evictions}, nodes exited: ${exited()}\n`);
       }
       client.close();
+      evictions = Math.max(evictions, exited());
     } finally {
       await c.cleanup();
     }
     return { name: this.name, unit: 'evictions', median: evictions, samples: 1, goal: '0',
-      baseline: `${soakS} s soak (CMAN_SOAK_S); loop-delay p99 max ${maxP99.toFixed(1)} ms` };
+      baseline: `${soakS} s soak (CMAN_SOAK_S), token ${tokenMs} ms (CMAN_SOAK_TOKEN_MS); loop-delay p99 max ${maxP99.toFixed(1)} ms` };
   },
 };
 

@@ -180,6 +180,7 @@ class Core implements MembershipCore {
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
   private hadLease = false;
+  private leaderSinceMs = 0;
   private lastViewAppendMs = Number.NEGATIVE_INFINITY;
   private changes: Change[] = [];
   private readonly killSeen = new Map<string, number>();
@@ -548,8 +549,14 @@ class Core implements MembershipCore {
       if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
     } else if (votes >= threshold) {
       this.becomeLeader(nowMs, false);
-    } else if (votes + freshVotes >= threshold && roundOver &&
-        ![...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+    } else if (votes + freshVotes >= threshold && roundOver) {
+      if ([...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
+        // A voter knows more committed entries than we do: let it re-form instead; back off.
+        this.role = 'follower';
+        this.peers.clear();
+        this.nextElectionMs = nowMs + 3 * this.roundMs + this.jitter(this.term + 3);
+        return;
+      }
       // Members that restarted lost their state; with them the survivors re-form the cluster (a new history).
       this.becomeLeader(nowMs, true);
     }
@@ -563,6 +570,7 @@ class Core implements MembershipCore {
     this.electionOverrideQuorum = null;
     const prev = this.prevLeader;
     this.setLeader(this.me, this.inc, nowMs);
+    this.leaderSinceMs = nowMs;
     this.promiseTo = this.me;
     this.promiseToInc = this.inc;
     if (!keep) {
@@ -620,6 +628,13 @@ class Core implements MembershipCore {
   }
 
   private leaderTick(nowMs: number): void {
+    if (!this.amMemberOfLogView() && nowMs - this.leaderSinceMs >= 2 * this.tokenMs && !(this.leaseUntil() > nowMs)) {
+      // We are leaving (or being removed) and cannot commit it: let the members elect a leader.
+      this.role = 'follower';
+      this.peers.clear();
+      this.setLeader(null, 0, nowMs);
+      return;
+    }
     if (this.reform !== null && nowMs >= this.reform.atMs) this.appendReformView(nowMs);
     this.proposeViewChange(nowMs);
     if (nowMs - this.lastHeartbeatMs >= this.heartbeatMs) {
@@ -1039,7 +1054,7 @@ class Core implements MembershipCore {
         return;
       }
     }
-    if (this.isLeaderLike() && msg.term > this.term) {
+    if (this.role === 'leader' && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
       this.term = msg.term;
       this.startElection(nowMs, true);
@@ -1074,7 +1089,7 @@ class Core implements MembershipCore {
       return;
     }
     if (msg.term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = msg.term;
         this.startElection(nowMs, true);
       } else {
@@ -1287,7 +1302,7 @@ class Core implements MembershipCore {
       return null;
     }
     if (term > this.term) {
-      if (this.isLeaderLike()) {
+      if (this.role === 'leader') {
         this.term = term;
         this.startElection(nowMs, true);
       } else {
@@ -1360,8 +1375,16 @@ class Core implements MembershipCore {
   }
 
   private onJoin(from: NodeId, msg: Extract<Message, { t: 'join' }>, nowMs: number): void {
+    // Only a leader holding a quorum lease admits: a deposed leader that does not know it yet must
+    // not count the acknowledgements of nodes that forgot the newer term when they restarted
+    // (without a lease, the survivors re-form the cluster with them instead).
     if (this.role !== 'leader') {
       this.dropped++;
+      return;
+    }
+    if (!(this.leaseUntil() > nowMs)) {
+      // Without a lease: stand again; with the votes of the restarted nodes we may re-form.
+      if (nowMs - this.leaderSinceMs >= this.tokenMs) this.startElection(nowMs, true);
       return;
     }
     const cur = memberOf(this.logView, from);
