@@ -76,7 +76,7 @@ interface Snapshot {
 }
 
 const GENERATION_STEP = 4;
-const MAX_SESSIONS = 1024;
+const MAX_SESSIONS = 256;
 const MAX_VIEWS_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
@@ -1054,6 +1054,8 @@ class Core implements MembershipCore {
         return;
       }
     }
+    // An empty node asked by a member of an existing cluster: do not try to form a new one for a while.
+    if (empty && !msg.fresh) this.lastLeaderMs = Math.max(this.lastLeaderMs, nowMs);
     if (this.role === 'leader' && msg.term > this.term) {
       // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
       this.term = msg.term;

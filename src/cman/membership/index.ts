@@ -3,4 +3,4 @@
 export * from './types.js';
 export { encodeMessage, decodeMessage, MAX_MESSAGE_BYTES } from './codec.js';
 export type { DecodeResult } from './codec.js';
-export { createMembership } from './core.js';
+export { createMembership, InvariantError } from './core.js';

@@ -45,7 +45,7 @@ export interface MembershipLimits {
 export const DEFAULT_LIMITS: MembershipLimits = Object.freeze({
   maxLogEntries: 256,
   maxBatchEntries: 32,
-  maxSnapshotChunkEntries: 32,
+  maxSnapshotChunkEntries: 24,
   maxPendingProposals: 256,
   maxKeys: 10_000,
   maxKeyLength: 200,

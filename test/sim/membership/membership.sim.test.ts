@@ -9,6 +9,7 @@ import { runScenario, CONVERGE_BOUND_MS } from './scenario.js';
 import type { ScenarioResult } from './scenario.js';
 
 const single = process.env['SIM_SEED'];
+
 const seedCount = Number(process.env['SIM_SEEDS'] ?? 1000);
 const firstSeed = Number(process.env['SIM_BASE'] ?? 1);
 
@@ -45,6 +46,7 @@ describe('membership simulation (seeded, virtual clock)', function () {
         else worstConvergeMs = Math.max(worstConvergeMs, r.convergeMs ?? 0);
       }
       if (failures.length > 0) console.log(failures.slice(0, 3).join('\n\n'));
+      console.log(`      ${runs} seeds, slowest convergence after healing ${worstConvergeMs} virtual ms`);
       expect(failures.length, `${failures.length} of ${runs} seeds failed`).to.equal(0);
       expect(runs).to.be.greaterThan(0);
     });

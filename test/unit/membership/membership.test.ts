@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Sim } from '../../sim/membership/harness.js';
 import type { SimOptions } from '../../sim/membership/harness.js';
-import { createMembership, decodeMessage, encodeMessage } from '../../../src/cman/membership/index.js';
+import { createMembership, decodeMessage, encodeMessage, DEFAULT_LIMITS, MAX_MESSAGE_BYTES } from '../../../src/cman/membership/index.js';
 import type { Message, ViewInfo } from '../../../src/cman/membership/index.js';
 
 const TOKEN = 1000;
@@ -54,6 +54,26 @@ describe('membership core', () => {
         if (d.ok) expect(d.message).to.deep.equal(m);
       }
     });
+    it('worst-case batches stay under MAX_MESSAGE_BYTES (the transport\'s frame limit)', () => {
+      const key = 'k'.repeat(DEFAULT_LIMITS.maxKeyLength);
+      const value = 'v'.repeat(DEFAULT_LIMITS.maxValueJsonLength - 2);
+      const inc = Date.now();
+      const append: Message = { t: 'append', inc, term: 1e9, prevIndex: 1e9, prevTerm: 1e9, commit: 1e9, ts: 1e12 + 0.5,
+        leaseEcho: 1e12 + 0.5, leaseMs: 1000, entries: Array.from({ length: DEFAULT_LIMITS.maxBatchEntries }, (_, i) =>
+          ({ term: 1e9, body: { k: 'cmd' as const, origin: { nodeid: 999, inc, seq: 1e9 + i }, cmd: { op: 'put' as const, key, value } } })) };
+      const members = Array.from({ length: 64 }, (_, i) => ({ nodeid: i + 1, incarnation: inc, votes: 1, expectedVotes: 64 }));
+      const view = { k: 'view' as const, history: `64:${inc}:1000000000`, base: 1e9, generation: 1e9, quorum: 33, members, left: [], origins: [] };
+      const snap: Message = { t: 'snap', inc, term: 1e9, offset: 1e6, done: false, ts: 1e12,
+        meta: { lastIndex: 1e9, lastTerm: 1e9, viewIndex: 1e9, kvCount: DEFAULT_LIMITS.maxKeys, view,
+          sessions: Array.from({ length: 256 }, (_, i) => [i + 1, inc, 1e9] as const) },
+        kv: Array.from({ length: DEFAULT_LIMITS.maxSnapshotChunkEntries }, (_, i) => ({ key: key.slice(1) + i, value, version: 1e9 })) };
+      for (const m of [append, snap]) {
+        const bytes = encodeMessage(m).byteLength;
+        expect(bytes, m.t).to.be.below(MAX_MESSAGE_BYTES);
+        expect(decodeMessage(encodeMessage(m)).ok).to.equal(true);
+      }
+    });
+
     it('rejects malformed input with a reason and never throws', () => {
       const bad: (string | Uint8Array)[] = ['', 'null', '[]', '{"t":"vote"}', '{"t":"nope","inc":1}', '\u0000\u0001',
         JSON.stringify({ ...samples[0], term: -1 }), JSON.stringify({ ...samples[0], term: 1.5 }),
