@@ -45,7 +45,7 @@ export interface RgNodeStatus {
   readonly online: boolean;
   /** The node answering this request. */
   readonly local: boolean;
-  /** Runs rgmanager (every clusterd member does). */
+  /** Member whose rgmanager runs in its current incarnation (did "stop before start"). */
   readonly rgmanager: boolean;
   /** Coordinator of the cluster (membership leader; runs the policy). clustat may print RG-Master. */
   readonly coordinator: boolean;

@@ -53,9 +53,9 @@ export interface VoteRecord { ok: boolean; error?: string }
 export interface ConfigConsumer {
   readonly name: string;
   /** Can this node run it? A message refuses the update on this node (and so everywhere). */
-  check?(config: ClusterConfig): string | undefined;
+  check?(config: ClusterConfig): string | undefined | Promise<string | undefined>;
   /** Dry run: what it would change (human lines). */
-  plan?(config: ClusterConfig): string[];
+  plan?(config: ClusterConfig): string[] | Promise<string[]>;
   /** Take it. Must switch synchronously before its first await (later log entries assume the new config). */
   activate(config: ClusterConfig): Promise<unknown> | void;
 }
@@ -209,7 +209,7 @@ export class ConfigSync {
     return this.checkParsed(parsed, version);
   }
 
-  private checkParsed(parsed: ParseResult, version: number | undefined): { config: ClusterConfig } | { error: string } {
+  private async checkParsed(parsed: ParseResult, version: number | undefined): Promise<{ config: ClusterConfig } | { error: string }> {
     const errors = parsed.problems.filter((x) => x.severity === 'error');
     if (parsed.config === undefined || errors.length > 0) return { error: `configuration is not valid: ${errors.slice(0, 5).map(fmtProblem).join('; ')}` };
     const c = parsed.config;
@@ -218,7 +218,7 @@ export class ConfigSync {
     const me = this.running.config.nodes.find((n) => n.nodeid === this.opts.nodeid)!;
     if (!c.nodes.some((n) => n.nodeid === me.nodeid && n.name === me.name)) return { error: `node ${me.name} (nodeid ${me.nodeid}) is not in the new config` };
     for (const h of this.opts.hooks.consumers) {
-      const e = h.check?.(c);
+      const e = await h.check?.(c);
       if (e !== undefined) return { error: `${h.name}: ${e}` };
     }
     return { config: c };
@@ -335,10 +335,10 @@ export class ConfigSync {
     if (v <= running) {
       throw new ApiError('EINVAL', `Not reloading, config version older or equal the running config: ${source} has config_version ${v}, the cluster runs version ${running}`);
     }
-    const checked = this.checkParsed(parsed, undefined);
+    const checked = await this.checkParsed(parsed, undefined);
     if ('error' in checked) throw new ApiError('EINVAL', `Not reloading: ${checked.error}`);
     const sha = sha256Hex(bytes);
-    const changes = this.describe(checked.config);
+    const changes = await this.describe(checked.config);
     const base = { fromVersion: running, toVersion: v, changes, sha256: sha, bytes: bytes.length };
     if (dryRun) return { ...base, dryRun: true, activated: false, nodes: [], message: `dry run: version ${running} -> ${v}, nothing changed` };
 
@@ -407,7 +407,7 @@ export class ConfigSync {
   }
 
   /** Dry-run lines: config_version, nodes/votes/quorum, fencing and other config changes, then per service (the consumers' plans). */
-  private describe(next: ClusterConfig): string[] {
+  private async describe(next: ClusterConfig): Promise<string[]> {
     const cur = this.running.config;
     const d = diffConfig(cur, next);
     const q = (c: ClusterConfig) => calculateQuorum({
@@ -424,7 +424,7 @@ export class ConfigSync {
       lines.push('note: node, votes, totem and quorum-disk changes are written now and take effect when cman restarts on each node');
     }
     for (const h of this.opts.hooks.consumers) {
-      const p = h.plan?.(next);
+      const p = await h.plan?.(next);
       if (p !== undefined && p.length > 0) lines.push(`${h.name}:`, ...p);
     }
     return lines;

@@ -10,7 +10,7 @@ import type { JsonValue, ViewInfo } from '../../cman/membership/index.js';
 import { KvWriter, kvPrefix, kvValue, type ClusterPort } from './replicated.js';
 import { restoreEngine, saveNodes, saveService, serviceOp, type SavedService } from './engine-state.js';
 import {
-  NODES_KEY, answerKey, svcKey, type AnswerRecord, type FailureRecord, type NodesRecord, type OpRecord, type RequestRecord,
+  NODES_KEY, answerKey, svcKey, upKey, type UpRecord, type AnswerRecord, type FailureRecord, type NodesRecord, type OpRecord, type RequestRecord,
   type ResultRecord, type ServiceRecord,
 } from './records.js';
 import { victimSafe, type VictimRecord } from '../../fenced/daemon.js';
@@ -76,13 +76,17 @@ export class Coordinator {
 
   // --- inputs -------------------------------------------------------------------------------
 
+  /**
+   * rgmanager's membership: cman members whose rgmanager runs in their current incarnation
+   * (rg/up), as rgmanager counts only members listening on its port.
+   */
   onView(v: ViewInfo): void {
     const online: string[] = [];
     for (const m of v.members) {
       const n = this.config.nodes.find((x) => x.nodeid === m.nodeid);
       if (n === undefined) continue;
-      online.push(n.name);
       this.incs.set(n.name, m.incarnation);
+      if (kvValue<UpRecord>(this.port, upKey(n.name))?.inc === m.incarnation) online.push(n.name);
     }
     this.step({ type: 'membership', online });
   }

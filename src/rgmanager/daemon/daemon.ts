@@ -1,6 +1,7 @@
 // rgmanager inside clusterd: the coordinator part (policy, on the membership leader), the local
 // part (executor of this node's operations, status checks) and the API (rg.status, rg.request,
 // rg.lock). See README.md in this folder for the event order and what is replicated.
+import path from 'node:path';
 import type { ClusterConfig, ClusterNode } from '../../config/types.js';
 import { getLogger, type Logger } from '../../log/index.js';
 import { ApiError, type ApiServer } from '../../api/index.js';
@@ -15,7 +16,7 @@ import { kvValue, watchKv, type ClusterPort } from './replicated.js';
 import { Coordinator } from './coordinator.js';
 import { LocalServices } from './local.js';
 import {
-  answerKey, requestKey, svcKey, type AnswerRecord, type FailureRecord, type RequestRecord, type ResultRecord, type ServiceRecord,
+  answerKey, requestKey, svcKey, upKey, type UpRecord, type AnswerRecord, type FailureRecord, type RequestRecord, type ResultRecord, type ServiceRecord,
 } from './records.js';
 import { victimNeedsFence, type FenceDaemon, type VictimRecord } from '../../fenced/daemon.js';
 
@@ -31,6 +32,8 @@ export interface RgDaemonOptions {
   readonly port: ClusterPort;
   readonly api: ApiServer;
   readonly fenced: FenceDaemon;
+  /** clusterd's run directory (agent metadata cache). */
+  readonly runDir?: string;
   /** Environment for every agent (e.g. test directories). */
   readonly agentEnv?: Readonly<Record<string, string>>;
 }
@@ -45,6 +48,7 @@ export class RgManagerDaemon {
   private reqSeq = 0;
   private readonly incarnation = Date.now().toString(36);
   private stopped = false;
+  private announcedInc = 0;
   private rules: RuleSet | undefined;
   private forest: ResourceForest | undefined;
   private pendingConfig: ClusterConfig | undefined;
@@ -60,15 +64,19 @@ export class RgManagerDaemon {
     if (!config.rm.present || config.rm.disabled) {
       this.log.notice(config.rm.disabled ? 'rgmanager disabled in cluster.conf (<rm disabled="1">)' : 'no <rm> section: rgmanager idle');
     }
-    const loaded = await loadResourceRules(agentDirs());
-    this.rules = loaded.rules;
-    for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
     let forest: ResourceForest | undefined;
-    try {
-      forest = buildResourceForest(config.rm.element, loaded.rules, config.file);
-      for (const p of forest.problems) this.log[p.severity === 'error' ? 'error' : 'warn'](`${p.file}:${p.line}: ${p.where}: ${p.message}`);
-    } catch (err) {
-      this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
+    if (config.rm.services.length > 0) {
+      // Agent metadata (one `meta-data` run per agent, cached in the run dir across restarts).
+      const cacheFile = this.opts.runDir !== undefined ? path.join(this.opts.runDir, 'rgmanager-metadata.json') : undefined;
+      const loaded = await loadResourceRules(agentDirs(), cacheFile !== undefined ? { cacheFile } : {});
+      this.rules = loaded.rules;
+      for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
+      try {
+        forest = buildResourceForest(config.rm.element, loaded.rules, config.file);
+        for (const p of forest.problems) this.log[p.severity === 'error' ? 'error' : 'warn'](`${p.file}:${p.line}: ${p.where}: ${p.message}`);
+      } catch (err) {
+        this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
+      }
     }
     this.forest = forest;
     // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
@@ -107,6 +115,7 @@ export class RgManagerDaemon {
 
   private onView(v: ReturnType<ClusterPort['view']>): void {
     if (this.stopped || this.local?.isReady !== true) return;
+    this.announce(v);
     this.local.rescan();
     const me = this.opts.node.nodeid;
     const leader = v.leader === me && v.members.some((m) => m.nodeid === me);
@@ -122,6 +131,23 @@ export class RgManagerDaemon {
     }
   }
 
+  /** Tell the coordinator this incarnation's rgmanager runs (once per incarnation, retried until committed). */
+  private announce(v: ReturnType<ClusterPort['view']>): void {
+    const me = v.members.find((m) => m.nodeid === this.opts.node.nodeid);
+    if (me === undefined || this.announcedInc === me.incarnation) return;
+    if (kvValue<UpRecord>(this.opts.port, upKey(this.opts.node.name))?.inc === me.incarnation) { this.announcedInc = me.incarnation; return; }
+    this.announcedInc = me.incarnation;
+    const inc = me.incarnation;
+    const put = (): void => {
+      if (this.stopped) return;
+      this.opts.port.propose({ op: 'put', key: upKey(this.opts.node.name), value: { inc } }).catch(() => {
+        const t = setTimeout(put, 250);
+        t.unref();
+      });
+    };
+    put();
+  }
+
   private onCommitted(key: string, value: JsonValue | undefined): void {
     if (key.startsWith('rg/s/') && value !== undefined) {
       const id = key.slice(5);
@@ -134,6 +160,8 @@ export class RgManagerDaemon {
       this.coordinator?.onFailure(key.slice(5), value as unknown as FailureRecord);
     } else if (key.startsWith('rg/q/') && value !== undefined) {
       this.coordinator?.onRequest(key, value as unknown as RequestRecord);
+    } else if (key.startsWith('rg/up/')) {
+      this.coordinator?.onView(this.opts.port.view());
     } else if (key.startsWith('rg/a/') && value !== undefined) {
       const w = this.waiters.get(key);
       if (w !== undefined) { this.waiters.delete(key); w(value as unknown as AnswerRecord); }
@@ -180,7 +208,8 @@ export class RgManagerDaemon {
       const online = v.members.some((m) => m.nodeid === n.nodeid);
       const victim = kvValue<VictimRecord>(port, `fence/v/${n.name}`);
       return {
-        name: n.name, nodeid: n.nodeid, online, local: n.nodeid === node.nodeid, rgmanager: online,
+        name: n.name, nodeid: n.nodeid, online, local: n.nodeid === node.nodeid,
+        rgmanager: online && kvValue<UpRecord>(port, upKey(n.name))?.inc === v.members.find((m) => m.nodeid === n.nodeid)?.incarnation,
         coordinator: n.nodeid === v.leader && online,
         fence: !victimNeedsFence(victim) ? 'clean' : victim!.st === 'failed' ? 'failed' : 'pending',
       };
@@ -259,17 +288,35 @@ export class RgManagerDaemon {
     });
   }
 
+  /** Agent rules, loaded on demand when the config at start had no services. */
+  private async ensureRules(): Promise<RuleSet> {
+    if (this.rules === undefined) {
+      const cacheFile = this.opts.runDir !== undefined ? path.join(this.opts.runDir, 'rgmanager-metadata.json') : undefined;
+      const loaded = await loadResourceRules(agentDirs(), cacheFile !== undefined ? { cacheFile } : {});
+      for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
+      this.rules ??= loaded.rules;
+    }
+    return this.rules;
+  }
+
   /** Resource trees of a candidate config, or the reason this node cannot run it (config update, prepare). */
-  checkConfig(config: ClusterConfig): { forest: ResourceForest } | { error: string } {
-    return reconfigForest(this.rules, config);
+  async checkConfig(config: ClusterConfig): Promise<{ forest: ResourceForest } | { error: string }> {
+    return reconfigForest(await this.ensureRules(), config);
   }
 
   /** The plan of an update from the running config (dry run; same computation as reconfigure). */
-  planReconfig(config: ClusterConfig): ReconfigComputation | { error: string } {
+  async planReconfig(config: ClusterConfig): Promise<ReconfigComputation | { error: string }> {
+    await this.ensureRules();
+    return this.computeFor(config);
+  }
+
+  /** Synchronous (rules loaded): the reconfiguration from the running trees to `config`'s. */
+  private computeFor(config: ClusterConfig): ReconfigComputation | { error: string } {
     const f = reconfigForest(this.rules, config);
     if ('error' in f) return f;
-    if (this.forest === undefined) return { error: 'rgmanager has no resource trees yet' };
-    return computeReconfig(this.forest, f.forest, config);
+    const old = this.forest !== undefined ? { forest: this.forest } : reconfigForest(this.rules, this.opts.config);
+    if ('error' in old) return old;
+    return computeReconfig(old.forest, f.forest, config);
   }
 
   /**
@@ -283,7 +330,8 @@ export class RgManagerDaemon {
       this.pendingConfig = config;
       return { error: 'rgmanager still starting; the new config is applied when it is up' };
     }
-    const comp = this.planReconfig(config);
+    if (this.rules === undefined) await this.ensureRules(); // (normally loaded by the prepare's check)
+    const comp = this.computeFor(config);
     if ('error' in comp) return comp;
     this.opts = { ...this.opts, config };
     this.forest = comp.delta.newForest;

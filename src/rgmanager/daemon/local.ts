@@ -14,6 +14,8 @@ import { failureKey, resultKey, svcKey, type FailureRecord, type ResultRecord, t
 import { victimSafe, type VictimRecord } from '../../fenced/daemon.js';
 
 const FLAG_FROZEN = 1;
+/** A failure report the coordinator did not act on (stale at that moment) is repeated after this. */
+const FAILURE_REPORT_RETRY_MS = 10_000;
 
 export class LocalServices {
   private readonly roots = new Map<string, TreeNode>();
@@ -22,7 +24,8 @@ export class LocalServices {
   /** Services this node runs (started here, not stopped since). */
   private readonly running = new Map<string, number>();
   private readonly busy = new Set<string>();
-  private readonly failureReported = new Set<string>();
+  /** Services whose status failure was reported (wall clock); re-reported if still failing after FAILURE_REPORT_RETRY_MS. */
+  private readonly failureReported = new Map<string, number>();
   private readonly partialReported = new Set<string>();
   private readonly prev = new Map<string, ServiceRecord>();
   private readonly writer: KvWriter;
@@ -121,10 +124,18 @@ export class LocalServices {
             return;
           }
           if (this.locked) { this.log.warn(`not starting ${id}: rgmanager is locked on this node`, { service: id }); result(false, 'locked'); return; }
+          if (!this.port.view().quorate) { this.log.warn(`not starting ${id}: this node is not quorate`, { service: id }); result(false, 'inquorate'); return; }
           this.log.notice(`starting ${id}`, { service: id, reason: op.mode });
           const r = await this.executor.start(root);
           this.failureReported.delete(id);
           this.partialReported.delete(id);
+          if (r.ok && !this.port.view().quorate) {
+            // Quorum went away while the agents ran: the emergency stop already passed us by.
+            this.log.warn(`${id} started while quorum was lost; stopping it at once`, { service: id, reason: 'quorum lost' });
+            await this.executor.stop(root);
+            result(false, 'quorum lost during start');
+            return;
+          }
           if (r.ok) {
             this.running.set(id, op.id);
             this.log.notice(`${id} started`, { service: id });
@@ -199,7 +210,8 @@ export class LocalServices {
     this.statusRunning = true;
     try {
       for (const [id, opId] of [...this.running]) {
-        if (this.busy.has(id) || this.failureReported.has(id)) continue;
+        const reported = this.failureReported.get(id);
+        if (this.busy.has(id) || (reported !== undefined && Date.now() - reported < FAILURE_REPORT_RETRY_MS)) continue;
         const rec = kvValue<ServiceRecord>(this.port, svcKey(id));
         if (rec === undefined || rec.v.owner !== this.me || rec.v.state !== 'started' || rec.op !== null || (rec.v.flags & FLAG_FROZEN) !== 0) continue;
         const root = this.roots.get(id)!;
@@ -232,7 +244,7 @@ export class LocalServices {
   }
 
   private reportFailure(id: string, opId: number, kind: 'failure' | 'partial', message: string): void {
-    if (kind === 'failure') this.failureReported.add(id);
+    if (kind === 'failure') this.failureReported.set(id, Date.now());
     const rec: FailureRecord = { seq: ++this.failureSeq, kind, node: this.me, opId, ms: Date.now(), message: message.slice(0, 200) };
     this.writer.set(failureKey(id), rec as unknown as JsonValue);
   }

@@ -162,8 +162,8 @@ export function reconfigForest(rules: RuleSet | undefined, config: ClusterConfig
 
 /** What reconfig needs of the rgmanager daemon (RgManagerDaemon implements it). */
 export interface RgReconfigTarget {
-  checkConfig(config: ClusterConfig): { forest: ResourceForest } | { error: string };
-  planReconfig(config: ClusterConfig): ReconfigComputation | { error: string };
+  checkConfig(config: ClusterConfig): Promise<{ forest: ResourceForest } | { error: string }>;
+  planReconfig(config: ClusterConfig): Promise<ReconfigComputation | { error: string }>;
   reconfigure(config: ClusterConfig): Promise<ReconfigComputation | { error: string }>;
   serviceOwners(): ReadonlyMap<string, string | null>;
 }
@@ -172,9 +172,9 @@ export interface RgReconfigTarget {
 export function registerRgReconfig(hooks: ConfigHooks, rg: RgReconfigTarget): void {
   hooks.register({
     name: 'rgmanager',
-    check: (config) => { const r = rg.checkConfig(config); return 'error' in r ? r.error : undefined; },
-    plan: (config) => {
-      const r = rg.planReconfig(config);
+    check: async (config) => { const r = await rg.checkConfig(config); return 'error' in r ? r.error : undefined; },
+    plan: async (config) => {
+      const r = await rg.planReconfig(config);
       if ('error' in r) return [`  cannot compute the service changes: ${r.error}`];
       const lines = formatServicePlans(r.services, rg.serviceOwners());
       return lines.length > 0 ? lines : ['  no service changes'];

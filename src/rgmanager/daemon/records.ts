@@ -6,6 +6,7 @@
 //   rg/f/<service>          FailureRecord: the owner reports a status failure / partial
 //   rg/q/<node>/<seq>       RequestRecord: a clusvcadm request taken by <node>
 //   rg/a/<node>/<seq>       AnswerRecord: the coordinator's final answer to it
+//   rg/up/<node>            UpRecord: the node's rgmanager is running (rgmanager's membership)
 import type { RgCodeName, RgRequestOp, RgStateName } from '../../api/rgmanager.js';
 import type { SavedNodes, SavedService } from './engine-state.js';
 
@@ -83,7 +84,11 @@ export interface AnswerRecord {
   readonly reason: string;
 }
 
+/** `rg/up/<node>`: the node's rgmanager runs (did "stop before start") in this incarnation. */
+export interface UpRecord { readonly inc: number }
+
 export const svcKey = (id: string) => `rg/s/${id}`;
+export const upKey = (node: string) => `rg/up/${node}`;
 export const resultKey = (id: string) => `rg/r/${id}`;
 export const failureKey = (id: string) => `rg/f/${id}`;
 export const NODES_KEY = 'rg/n';

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
 import { bin } from '../cman/harness.js';
-import { startIpmiSim, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
+import { startIpmiSimAt, have, type IpmiSim } from '../../interop/fence-ipmi/peers.js';
 import {
-  TestCluster, waitFor, rgClusterConf, placeOn, startNodes, serviceLog, service, waitStarted, fenceHistory, fenceLs,
+  TestCluster, waitFor, rgClusterConf, placeOn, startNodes, rgStatus, rgRequest, cleanupCluster, serviceLog, service, waitStarted, fenceHistory, fenceLs,
 } from '../rgmanager/harness.js';
 
 function skipWithoutPeers(ctx: Mocha.Context): void {
@@ -43,7 +43,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-kill');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencekill', nodes, port: 5521, dir: cluster.dir,
         fence: { bmcPort: Object.fromEntries(nodes.map((n, i) => [n, ports[i]!])) },
@@ -57,7 +57,7 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     after(async () => {
-      await cluster?.cleanup();
+      await cleanupCluster(cluster);
       for (const s of sims) await s.stop().catch(() => undefined);
     });
 
@@ -104,6 +104,36 @@ describe('cluster: fenced with a real BMC', function () {
       expect(text.stdout).to.contain('fence domain\nmember count  2\nvictim count  0\n');
       expect(text.stdout).to.contain(`nodeid 1 member 0 victim 0 last fence master ${ls.masterNodeid} how agent`);
     });
+    it('the fenced node restarts as a new member and its service fails back to it', async () => {
+      const conf = path.join(cluster.dir, 'cluster.conf');
+      cluster.start(nodes[0]!, conf);
+      await waitStarted(cluster, nodes[1]!, 'service:web', 60_000, nodes[0]);
+      const hist = await fenceHistory(cluster, nodes[1]!, nodes[0]);
+      expect(hist.filter((h) => h.result === 'success' && h.device === 'bmc-1').length).to.equal(1); // not fenced again
+    });
+
+    it('SIGKILL of the coordinator: a new coordinator fences it and recovers its service from the records', async () => {
+      const st = await rgStatus(cluster, nodes[1]!);
+      const coord = st!.coordinator!;
+      expect(nodes).to.include(coord);
+      const r = await rgRequest(cluster, coord, { op: 'relocate', service: 'service:web', target: coord });
+      expect(r.owner).to.equal(coord);
+      const survivors = nodes.filter((n) => n !== coord);
+      const before = (await fenceHistory(cluster, survivors[0]!, coord)).length;
+      const killedMs = Date.now();
+      await cluster.kill(coord, 'SIGKILL');
+      const expectedOwner = survivors[0]!; // the best remaining node of web-dom (ordered 1, 2, 3)
+      await waitStarted(cluster, survivors[1]!, 'service:web', 60_000, expectedOwner);
+      const ok = await waitFor('the fence of the old coordinator in the history', 30_000, async () =>
+        (await fenceHistory(cluster, survivors[0]!, coord)).slice(before).find((h) => h.result === 'success'));
+      expect(survivors).to.include(ok.master);
+      expect(ok.offConfirmedMs!).to.be.greaterThan(killedMs);
+      const start = serviceLog(cluster.dir, 'web').filter((l) => l.op === 'start' && l.ms > killedMs);
+      expect(start.map((l) => l.node)).to.deep.equal([expectedOwner]);
+      expect(start[0]!.ms).to.be.greaterThan(ok.offConfirmedMs!);
+      const now = await rgStatus(cluster, survivors[1]!);
+      expect(survivors).to.include(now!.coordinator);
+    });
   });
 
   describe('fencing that keeps failing', () => {
@@ -115,7 +145,7 @@ describe('cluster: fenced with a real BMC', function () {
     before(async function () {
       skipWithoutPeers(this);
       cluster = new TestCluster('fenced-fail');
-      for (const p of ports) sims.push(await startIpmiSim(p));
+      for (const p of ports) sims.push(await startIpmiSimAt(p));
       const conf = cluster.writeConf('cluster.conf', rgClusterConf({
         clusterName: 'fencefail', nodes, port: 5522, dir: cluster.dir, overrideTimeS: 1,
         // Node 4's BMC rejects our password: every fence of it fails.
@@ -127,7 +157,7 @@ describe('cluster: fenced with a real BMC', function () {
     });
 
     after(async () => {
-      await cluster?.cleanup();
+      await cleanupCluster(cluster);
       for (const s of sims) await s.stop().catch(() => undefined);
     });
 

@@ -14,6 +14,8 @@ export interface ServiceDef {
   recovery?: string;
   maxRestarts?: number;
   restartExpireS?: number;
+  /** Add a second script resource with this name as an independent subtree (__independent_subtree="1"). */
+  independentChild?: string;
 }
 
 export interface DomainDef { name: string; ordered: boolean; restricted?: boolean; nodes: { name: string; priority: number }[] }
@@ -36,7 +38,11 @@ export interface RgConfOptions {
   overrideTimeS?: number;
 }
 
-/** An LSB-ish script: start/stop/status recorded in <dir>/<svc>.log with ms timestamps and the node. */
+/**
+ * An LSB-ish script: start/stop/status recorded in <dir>/<svc>.log with ms timestamps and the node;
+ * <svc>.on.<node> exists while it runs (created before the start line, removed after the stop line,
+ * so a test that sees the file change also sees the line).
+ */
 export function writeServiceScript(dir: string, svc: string): string {
   const file = path.join(dir, `${svc}.sh`);
   writeFileSync(file, `#!/bin/bash
@@ -44,7 +50,7 @@ D=${JSON.stringify(dir)}; S=${JSON.stringify(svc)}; N=\${CLUSTER_NODE_NAME:-unkn
 case "$1" in
   start) [ -e "$D/$S.fail-start.$N" ] && exit 1
          touch "$D/$S.on.$N"; echo "$(date +%s%3N) start $N" >> "$D/$S.log"; exit 0;;
-  stop)  rm -f "$D/$S.on.$N"; echo "$(date +%s%3N) stop $N" >> "$D/$S.log"; exit 0;;
+  stop)  echo "$(date +%s%3N) stop $N" >> "$D/$S.log"; rm -f "$D/$S.on.$N"; exit 0;;
   status) [ -e "$D/$S.on.$N" ] && exit 0; exit 3;;
   *) exit 2;;
 esac
@@ -69,7 +75,8 @@ export function rgClusterConf(o: RgConfOptions): string {
     if (s.domain !== undefined) attrs.push(`domain="${s.domain}"`);
     if (s.maxRestarts !== undefined) attrs.push(`max_restarts="${s.maxRestarts}"`, `restart_expire_time="${s.restartExpireS ?? 300}"`);
     const file = writeServiceScript(o.dir, s.name);
-    return `    <service ${attrs.join(' ')}>\n      <script name="${s.name}-script" file="${file}">\n        <action name="status" depth="0" interval="1"/>\n      </script>\n    </service>`;
+    const child = s.independentChild === undefined ? '' : `\n      <script name="${s.independentChild}-script" file="${writeServiceScript(o.dir, s.independentChild)}" __independent_subtree="1">\n        <action name="status" depth="0" interval="1"/>\n      </script>`;
+    return `    <service ${attrs.join(' ')}>\n      <script name="${s.name}-script" file="${file}">\n        <action name="status" depth="0" interval="1"/>\n      </script>${child}\n    </service>`;
   }).join('\n');
   return `<?xml version="1.0"?>
 <cluster name="${o.clusterName}" config_version="1">
@@ -163,5 +170,22 @@ export async function startNodes(cluster: TestCluster, nodes: string[], conf: st
   for (const n of nodes) {
     cluster.start(n, conf);
     await waitFor(`${n} answering`, 20_000, async () => (await cluster.status(n)) !== undefined);
+  }
+}
+
+/**
+ * Kill every clusterd of the cluster and remove its directory. Agents started by a killed daemon
+ * may still write into the directory for a moment, so removal is retried (bounded).
+ */
+export async function cleanupCluster(cluster: TestCluster | undefined): Promise<void> {
+  if (cluster === undefined) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster.cleanup();
+      return;
+    } catch (err) {
+      if (attempt >= 10 || (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, type RgServiceEvent } from '../../../src/api/index.js';
 import {
-  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes,
+  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes, cleanupCluster,
 } from './harness.js';
 
 describe('cluster: rgmanager services', function () {
@@ -21,15 +21,17 @@ describe('cluster: rgmanager services', function () {
       services: [
         { name: 'app', domain: 'all', recovery: 'restart', maxRestarts: 1, restartExpireS: 600 },
         { name: 'web', domain: 'all' },
+        { name: 'ind', domain: 'all', independentChild: 'side' },
       ],
       domains: [{ name: 'all', ordered: true, nodes: nodes.map((n, i) => ({ name: n, priority: i + 1 })) }],
     }));
     await startNodes(cluster, nodes, conf);
     await placeOn(cluster, nodes, 'service:app', nodes[0]!);
     await placeOn(cluster, nodes, 'service:web', nodes[0]!);
+    await placeOn(cluster, nodes, 'service:ind', nodes[2]!);
   });
 
-  after(async () => { await cluster?.cleanup(); });
+  after(async () => { await cleanupCluster(cluster); });
 
   it('did "stop before start" on every node before the first start', () => {
     const log = serviceLog(cluster.dir, 'app');
@@ -62,6 +64,17 @@ describe('cluster: rgmanager services', function () {
     const afterSecond = serviceLog(cluster.dir, 'app').filter((l) => l.ms >= t1);
     expect(afterSecond.map((l) => `${l.op} ${l.node}`)).to.deep.equal([`stop ${owner}`, `start ${nodes[1]}`]);
     expect(runningOn(cluster.dir, 'app', nodes)).to.deep.equal([nodes[1]]);
+  });
+
+  it('independent subtree: a failed child is restarted inline; its sibling and the service stay up', async () => {
+    const owner = nodes[2]!;
+    const t = Date.now();
+    rmSync(path.join(cluster.dir, `side.on.${owner}`));
+    await waitFor('side restarted inline', 30_000, async () =>
+      serviceLog(cluster.dir, 'side').some((l) => l.ms >= t && l.op === 'start' && l.node === owner));
+    expect(serviceLog(cluster.dir, 'side').filter((l) => l.ms >= t).map((l) => `${l.op} ${l.node}`)).to.deep.equal([`stop ${owner}`, `start ${owner}`]);
+    expect(serviceLog(cluster.dir, 'ind').filter((l) => l.ms >= t)).to.deep.equal([]); // the sibling was not touched
+    expect(await service(cluster, owner, 'service:ind')).to.include({ state: 'started', owner, restarts: 0 });
   });
 
   it('clusvcadm -r -m: relocates to the member and answers Success; the event stream shows each step', async () => {
