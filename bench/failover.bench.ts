@@ -6,6 +6,7 @@
 //     run directly (goal < 150 ms); `clusvcadm -r` as a process is in the note.
 // Every run waits for the fenced node to reboot and rejoin before the next one.
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LocalCluster, repoRoot, waitUntil } from '../src/demo/local-cluster.js';
@@ -88,7 +89,6 @@ async function agentStopStartMs(c: LocalCluster, runs: number): Promise<number> 
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`script ${op} exited ${code}`))));
   });
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(env.CLUSTER_RUN_DIR, { recursive: true });
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) {

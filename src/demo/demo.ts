@@ -90,6 +90,7 @@ function parseArgs(argv: string[]): Args | number {
 /** Follows the event stream of one node and prints fencing and service changes with times. */
 class Narrator {
   crashMs = 0;
+  private lastView = '';
   readonly seen: { left?: number; fenceStart?: number; offConfirmed?: number; fenced?: number; started?: number; startedOn?: string } = {};
   constructor(private readonly victim: string, private readonly service: string) {}
 
@@ -100,11 +101,16 @@ class Narrator {
     const now = Date.now();
     if (event === 'cman.membership') {
       const s = data as CmanStatus;
+      const key = `${s.generation}/${s.nodes}/${s.quorate}`;
+      if (key === this.lastView) return;
+      this.lastView = key;
       say(`${this.rel(now)}  membership: generation ${s.generation}, ${s.nodes} members, ${s.quorate ? 'quorate' : 'INQUORATE'}`);
       if (s.nodes < 3 && this.seen.left === undefined) this.seen.left = now;
     } else if (event === 'fence.victim') {
       const v = data as FenceVictimEvent;
-      say(`${this.rel(now)}  fenced: ${v.victim} ${v.state}${v.message !== '' ? ` (${v.message})` : ''}`);
+      const what = v.state === 'pending' ? `queued for fencing${v.message !== '' ? ` (left: ${v.message})` : ''}`
+        : `${v.state}${v.message !== '' ? ` (${v.message})` : ''}`;
+      say(`${this.rel(now)}  fenced: ${v.victim} ${what}`);
       if (v.victim === this.victim && v.state === 'fencing' && this.seen.fenceStart === undefined) this.seen.fenceStart = now;
       if (v.victim === this.victim && v.state === 'fenced' && this.seen.fenced === undefined) this.seen.fenced = now;
     } else if (event === 'fence.history') {
@@ -270,7 +276,13 @@ async function main(argv: string[]): Promise<number> {
   if (typeof a === 'number') return a;
   if (a.summary !== null) return summary(a.summary ?? path.join(repoRoot, 'cluster.conf.example'));
   if (a.stop !== undefined) {
-    const c = LocalCluster.attach(a.stop);
+    let c: LocalCluster;
+    try {
+      c = LocalCluster.attach(a.stop);
+    } catch (err) {
+      process.stderr.write(`demo: ${a.stop} holds no cluster left by --keep: ${(err as Error).message}\n`);
+      return 1;
+    }
     say(`stopping the cluster in ${a.stop}`);
     await c.stop({ graceful: true, removeDir: true });
     say('stopped');
