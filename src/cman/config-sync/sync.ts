@@ -117,7 +117,7 @@ export class ConfigSync {
     api.handle('ccs.history', () => this.historyInfo());
     this.catchUp();
     // Warm the parser (lazy validator load, JIT) so that the first update's prepare is not the slow one.
-    setTimeout(() => { if (!this.closed) parseClusterConf(this.running.bytes.toString('utf8'), this.opts.configPath); }, 1000).unref();
+    setTimeout(() => { if (!this.closed && this.running.bytes.length <= INLINE_PARSE_MAX_BYTES) parseClusterConf(this.running.bytes.toString('utf8'), this.opts.configPath); }, 1000).unref();
   }
 
   stop(): void {
