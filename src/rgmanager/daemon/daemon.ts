@@ -338,6 +338,7 @@ export class RgManagerDaemon {
     let applied: Promise<unknown> = Promise.resolve();
     if (this.local !== undefined && this.executor !== undefined) {
       applied = applyLocalReconfig(comp, config, this.local.reconfigAccess(), this.executor).then((r) => {
+        for (const run of r.runs) this.log.notice(`reconfiguration: ${run.op} ${run.node.resource.id}: rc ${run.result.rc}`, { reason: 'config update' });
         for (const f of r.failed) this.log.error(`reconfiguration: ${f.resource.id} failed`, { reason: 'reconfig' });
       }, (err: Error) => this.log.error(`reconfiguration failed: ${err.message}`));
     }

@@ -15,6 +15,7 @@ export function clusterModules(hooks?: ConfigHooks): ClusterdModule[] {
     name: 'fenced',
     start: async (ctx: ClusterdContext) => {
       fenced = new FenceDaemon({ config: ctx.config, node: ctx.node, port: ctx.cman, api: ctx.api });
+      hooks?.register({ name: 'fenced', activate: (config) => fenced?.setConfig(config) });
       fenced.start();
       ctx.cman.events.on('stopping', () => fenced?.stop());
     },

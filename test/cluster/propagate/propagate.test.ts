@@ -118,18 +118,37 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     for (const f of files()) expect(f.equals(Buffer.from(v3))).to.equal(true);
   });
 
+  it('a reconfig-only change (service recovery) runs the agent\'s reconfig on the owner and restarts nothing', async function () {
+    const mark = c.agentLines().length;
+    const owner = (await c.waitService('service:web', (s) => s === 'started', 'started', 10_000)).owner!;
+    const cur = c.readConf(n1).toString();
+    const next = withConfigVersion(cur, 4)!.replace('<service name="web" autostart="1" recovery="relocate"', '<service name="web" autostart="1" recovery="restart"');
+    expect(next).to.not.equal(withConfigVersion(cur, 4));
+    c.writeConf(n1, next);
+    const dry = await c.command(n1, 'cman_tool', ['version', '-r', '--dry-run']);
+    expect(dry.stdout).to.contain(`service service:web (running on ${owner}): reconfigure service:web`);
+    const r = await c.command(n1, 'cman_tool', ['version', '-r']);
+    expect(r.code, r.stderr).to.equal(0);
+    await c.waitVersion(4, 10_000);
+    const log = c.nodes.find((n) => n.name === owner)!.logFile;
+    const { waitUntil } = await import('./harness.js');
+    await waitUntil('reconfig run logged', 10_000, () => readFileSync(log, 'utf8').includes('reconfiguration: reconfig service:web: rc 0'));
+    expect(c.agentLines().slice(mark).filter(noStatus)).to.deep.equal([]);
+    expect((await c.waitService('service:web', (s) => s === 'started', 'started', 1000)).owner).to.equal(owner);
+  });
+
   it('ccs_tool history lists the kept versions on every node; rollback propagates old content under a new version', async function () {
     for (const n of c.nodes) {
       const h = await c.command(n, 'ccs_tool', ['history']);
       expect(h.code).to.equal(0);
-      expect(h.stdout).to.match(/^\s+3\s.*\(running\)$/m).and.to.match(/^\s+2\s/m).and.to.match(/^\s+1\s/m);
+      expect(h.stdout).to.match(/^\s+4\s.*\(running\)$/m).and.to.match(/^\s+3\s/m).and.to.match(/^\s+2\s/m).and.to.match(/^\s+1\s/m);
     }
     const mark = c.agentLines().length;
     const r = await c.command(n3, 'ccs_tool', ['rollback', '2']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.contain('Config version 4 activated on 3 node(s)');
-    await c.waitVersion(4, 10_000);
-    const expected = Buffer.from(withConfigVersion(v2Text, 4)!);
+    expect(r.stdout).to.contain('Config version 5 activated on 3 node(s)');
+    await c.waitVersion(5, 10_000);
+    const expected = Buffer.from(withConfigVersion(v2Text, 5)!);
     for (const f of files()) expect(f.equals(expected)).to.equal(true);
     const { waitUntil } = await import('./harness.js');
     await waitUntil('b started again', 10_000, () => c.agentLines().slice(mark).some((l) => l.startsWith('b start')));
@@ -141,16 +160,30 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     const { waitUntil } = await import('./harness.js');
     await waitUntil('node 1 and 2 to see two members', 15_000, async () => (await c.cmanStatus(n1))?.nodes === 2 && (await c.cmanStatus(n2))?.nodes === 2);
     await c.waitService('service:web', (s) => s === 'started', 'started', 10_000);
-    const v5 = c.conf(5, [web, db]);
-    c.writeConf(n1, v5);
+    const v6 = c.conf(6, [web, db]);
+    c.writeConf(n1, v6);
     const r = await c.command(n1, 'cman_tool', ['version', '-r']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.contain('Config version 5 activated on 2 node(s)');
-    expect(c.readConf(n3).toString()).to.contain('config_version="4"');
+    expect(r.stdout).to.contain('Config version 6 activated on 2 node(s)');
+    expect(c.readConf(n3).toString()).to.contain('config_version="5"');
     c.start(n3);
     await c.waitQuorate(30_000);
-    // Its own file said 4; it runs and holds the cluster's 5.
-    await c.waitVersion(5, 15_000);
-    expect(readFileSync(n3.confPath).equals(Buffer.from(v5))).to.equal(true);
+    // Its own file said 5; it runs and holds the cluster's 6.
+    await c.waitVersion(6, 15_000);
+    expect(readFileSync(n3.confPath).equals(Buffer.from(v6))).to.equal(true);
+  });
+
+  it('a removed service stops on its owner and leaves the status; the others are untouched', async function () {
+    const owner = (await c.waitService('service:db', (s) => s === 'started', 'started', 20_000)).owner!;
+    const mark = c.agentLines().length;
+    c.writeConf(n1, c.conf(7, [web]));
+    const r = await c.command(n1, 'cman_tool', ['version', '-r']);
+    expect(r.code, r.stderr).to.equal(0);
+    await c.waitVersion(7, 10_000);
+    const { waitUntil } = await import('./harness.js');
+    await waitUntil('d stopped', 10_000, () => c.agentLines().slice(mark).some((l) => l === `d stop ${owner}`));
+    expect(c.agentLines().slice(mark).filter(noStatus)).to.deep.equal([`d stop ${owner}`]);
+    const st = await c.rgStatus(n2);
+    expect(st?.services.map((x) => x.id)).to.deep.equal(['service:web']);
   });
 });
