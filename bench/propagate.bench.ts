@@ -16,6 +16,7 @@ async function run(): Promise<BenchResult> {
     const svc = [{ name: 'app', resources: [{ name: 'app', script: app }] }];
     for (const n of c.nodes) c.writeConf(n, c.conf(1, svc));
     await c.startAll(90_000);
+    await c.waitService('service:app', (st) => st === 'started', 'started', 60_000);
     const n1 = c.nodes[0]!;
     const statusRound = async (): Promise<number> => {
       const t0 = performance.now();
@@ -25,7 +26,8 @@ async function run(): Promise<BenchResult> {
     const base: number[] = [];
     const cli: number[] = [];
     const samples: number[] = [];
-    for (let v = 2; v < 2 + ROUNDS; v++) {
+    let first = 0;
+    for (let v = 2; v < 3 + ROUNDS; v++) {
       base.push(await statusRound());
       c.writeConf(n1, c.conf(v, svc, `\n  <!-- round ${v} -->`));
       const t0 = performance.now();
@@ -38,7 +40,9 @@ async function run(): Promise<BenchResult> {
         if (vs.every((x) => x === v)) break;
         if (performance.now() - t0 > 30_000) throw new Error(`not every node reached version ${v}: ${vs.join(',')}`);
       }
-      samples.push(performance.now() - t0);
+      // The first update after start is reported apart (lazy loading and JIT in 16 fresh processes).
+      if (v === 2) first = performance.now() - t0;
+      else samples.push(performance.now() - t0);
     }
     samples.sort((a, b) => a - b);
     base.sort((a, b) => a - b);
@@ -46,7 +50,7 @@ async function run(): Promise<BenchResult> {
     return {
       name: `propagate: cman_tool version -r to ${NODES} nodes until all run it`, unit: 'ms',
       median: Math.round(quantile(samples, 0.5)), p90: Math.round(quantile(samples, 0.9)), samples: samples.length, goal: '< 500 ms',
-      baseline: `cman_tool version -r alone (process start included): ${Math.round(quantile(cli, 0.5))} ms; one cman.status round to ${NODES} nodes: ${quantile(base, 0.5).toFixed(1)} ms`,
+      baseline: `first update after start: ${Math.round(first)} ms; cman_tool version -r alone (process start included): ${Math.round(quantile(cli, 0.5))} ms; one cman.status round to ${NODES} nodes: ${quantile(base, 0.5).toFixed(1)} ms`,
     };
   } catch (err) {
     return { name: `propagate: version -r to ${NODES} nodes`, unit: 'ms', median: Number.NaN, error: (err as Error).message };

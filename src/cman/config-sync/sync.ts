@@ -3,6 +3,7 @@
 // or nowhere. See README.md in this folder for the protocol and why it is safe.
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { ClusterConfig, ConfigProblem, ParseResult } from '../../config/types.js';
 import { diffConfig } from '../../config/diff.js';
 import { calculateQuorum } from '../quorum.js';
@@ -18,11 +19,13 @@ import { ConfigHistory, commitFile, sha256Hex, withConfigVersion, writeDurable }
 
 export const PREP_KEY = 'cfg/prep';
 export const RUN_KEY = 'cfg/run';
-export const VOTE_PREFIX = 'cfg/vote/';
 /** cluster.conf size limit (src/config's MAX_CONFIG_BYTES). */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
-/** How long the initiator waits for every member's prepare answer. */
+/** How long the initiator waits for every member's prepare answer, and how often it asks again. */
 const PREPARE_TIMEOUT_MS = 30_000;
+const VOTE_RETRY_MS = 200;
+/** Answers kept per node (to re-send on request). */
+const MAX_KEPT_VOTES = 8;
 /** Chunk requests in flight per transfer, retry period, and rounds without progress before giving up. */
 const FETCH_WINDOW = 16;
 const FETCH_RETRY_MS = 150;
@@ -47,7 +50,8 @@ async function parseConfig(bytes: Buffer, file: string): Promise<ParseResult> {
 export interface PrepRecord { id: string; v: number; sha: string; size: number; src: number; members: number[] }
 /** The cluster's running config: committed = activate on every member. */
 export interface RunRecord { id: string; v: number; sha: string; size: number; src: number }
-export interface VoteRecord { ok: boolean; error?: string }
+/** A member's answer to prepare `id` (sent to the initiator in an authenticated frame, not logged). */
+export interface VoteRecord { id: string; ok: boolean; error?: string }
 
 /** What other modules do with a new config (registered by rgmanager, ...). */
 export interface ConfigConsumer {
@@ -89,6 +93,11 @@ export class ConfigSync {
   private readonly blobs = new Map<string, Buffer>();
   private readonly fetches = new Map<string, Fetch>();
   private readonly voteWaiters = new Map<string, () => void>();
+  /** The initiator's collected answers for its own update. */
+  private readonly votes = new Map<string, Map<number, VoteRecord>>();
+  /** This node's answers (re-sent when the initiator asks). */
+  private readonly myVotes = new Map<string, VoteRecord>();
+  private readonly preparing = new Set<string>();
   private readonly offs: (() => void)[] = [];
   private syncing: string | undefined;
   private closed = false;
@@ -148,9 +157,6 @@ export class ConfigSync {
       else this.discardStaged();
     } else if (key === RUN_KEY && value !== undefined) {
       this.onRun(value as unknown as RunRecord);
-    } else if (key.startsWith(VOTE_PREFIX)) {
-      const id = key.slice(VOTE_PREFIX.length).split('/')[0]!;
-      this.voteWaiters.get(id)?.();
     }
   }
 
@@ -174,14 +180,21 @@ export class ConfigSync {
   }
 
   private onPrep(p: PrepRecord): void {
-    if (!p.members.includes(this.opts.nodeid) || this.staged.has(p.id)) return;
-    const voteKey = `${VOTE_PREFIX}${p.id}/${this.opts.nodeid}`;
-    if (this.kvGet(voteKey) !== undefined) return;
-    void this.prepare(p).then((error) => {
-      const vote: VoteRecord = error === undefined ? { ok: true } : { ok: false, error: error.slice(0, MAX_ERROR_CHARS) };
+    // A newer prepare replaces an abandoned one (its initiator died): drop what was staged for it.
+    for (const [id, st] of this.staged) if (id !== p.id) { this.staged.delete(id); rmSync(st.tmp, { force: true }); }
+    if (!p.members.includes(this.opts.nodeid) || this.staged.has(p.id) || this.preparing.has(p.id) || this.myVotes.has(p.id)) return;
+    this.preparing.add(p.id);
+    const t0 = performance.now();
+    this.log.debug(`prepare of config version ${p.v} (update ${p.id}) committed`);
+    void this.prepare(p).catch((err: Error) => err.message).then((error) => {
+      this.preparing.delete(p.id);
+      this.log.debug(`prepare of config version ${p.v} done in ${(performance.now() - t0).toFixed(1)} ms`);
+      const vote: VoteRecord = error === undefined ? { id: p.id, ok: true } : { id: p.id, ok: false, error: error.slice(0, MAX_ERROR_CHARS) };
       if (error !== undefined) this.log.warn(`cannot take config version ${p.v}: ${error}`, { reason: 'config update' });
-      return this.propose({ op: 'put', key: voteKey, value: vote as unknown as JsonValue });
-    }).catch((err: Error) => this.log.warn(`prepare answer for update ${p.id} not sent: ${err.message}`));
+      this.myVotes.set(p.id, vote);
+      while (this.myVotes.size > MAX_KEPT_VOTES) this.myVotes.delete(this.myVotes.keys().next().value!);
+      this.sendVote(p.src, vote);
+    });
   }
 
   /** Fetch, verify, stage (write + fsync) and validate a prepared config. Returns an error text, or undefined when staged. */
@@ -193,7 +206,9 @@ export class ConfigSync {
       return `could not fetch the file from ${this.nameOf(p.src)}: ${(err as Error).message}`;
     }
     const tmp = `${this.opts.configPath}.new-${p.id}`;
+    const t1 = performance.now();
     const r = await this.validateBytes(bytes, tmp, p.v);
+    this.log.debug(`config version ${p.v}: validated in ${(performance.now() - t1).toFixed(1)} ms`);
     if ('error' in r) { rmSync(tmp, { force: true }); return r.error; }
     if (this.kvGet<PrepRecord>(PREP_KEY)?.id !== p.id) { rmSync(tmp, { force: true }); return 'update no longer in progress'; }
     this.staged.set(p.id, { id: p.id, v: p.v, sha: p.sha, tmp, config: r.config, bytes });
@@ -353,6 +368,7 @@ export class ConfigSync {
     const id = `${this.opts.nodeid}-${Date.now().toString(36)}`;
     const members = view.members.map((m) => m.nodeid).sort((a, b) => a - b);
     this.remember(sha, bytes);
+    this.votes.set(id, new Map());
     const prep: PrepRecord = { id, v, sha, size: bytes.length, src: this.opts.nodeid, members };
     this.log.notice(`propagating config version ${v} (${bytes.length} bytes, sha256 ${sha.slice(0, 12)}) to ${members.map((m) => this.nameOf(m)).join(', ')}`, { reason: 'config update' });
     try {
@@ -372,7 +388,6 @@ export class ConfigSync {
     } finally {
       // Abort (or end) the prepare: staged copies that were not activated are removed everywhere.
       await this.propose({ op: 'cas', key: PREP_KEY, ifVersion: this.opts.cman.kv().get(PREP_KEY)?.version ?? 0, value: undefined }).catch(() => undefined);
-      for (const m of members) void this.propose({ op: 'delete', key: `${VOTE_PREFIX}${id}/${m}` }).catch(() => undefined);
     }
     const refused = nodes.filter((n) => !n.ok && n.left !== true);
     const message = activated
@@ -389,7 +404,7 @@ export class ConfigSync {
         const members = new Set(this.opts.cman.view().members.map((m) => m.nodeid));
         const out: CcsNodeResult[] = [];
         for (const id of p.members) {
-          const vote = this.kvGet<VoteRecord>(`${VOTE_PREFIX}${p.id}/${id}`);
+          const vote = this.votes.get(p.id)?.get(id);
           const name = this.nameOf(id);
           if (vote !== undefined) out.push({ name, nodeid: id, ok: vote.ok, ...(vote.error !== undefined ? { error: vote.error } : {}) });
           else if (!members.has(id)) out.push({ name, nodeid: id, ok: false, left: true, error: 'left the cluster during the update; it takes the new config when it rejoins' });
@@ -398,8 +413,13 @@ export class ConfigSync {
         }
         return out;
       };
-      const done = (r: CcsNodeResult[]) => { clearTimeout(timer); this.voteWaiters.delete(p.id); resolve(r); };
+      const done = (r: CcsNodeResult[]) => { clearTimeout(timer); clearInterval(ask); this.voteWaiters.delete(p.id); this.votes.delete(p.id); resolve(r); };
       const timer = setTimeout(() => done(result(true)!), PREPARE_TIMEOUT_MS);
+      // Answers travel in single frames: ask again those that have not answered (lost, or still preparing).
+      const ask = setInterval(() => {
+        const got = this.votes.get(p.id);
+        for (const id of p.members) if (id !== this.opts.nodeid && got?.has(id) !== true) this.opts.cman.sendAppFrame(id, CONFIG_FRAME_TYPE, encodeChunkMessage({ t: 'vq', id: p.id }));
+      }, VOTE_RETRY_MS);
       this.voteWaiters.set(p.id, () => { const r = result(false); if (r !== undefined) done(r); });
       const early = result(false);
       if (early !== undefined) done(early);
@@ -440,6 +460,15 @@ export class ConfigSync {
     };
   }
 
+  private sendVote(to: number, vote: VoteRecord): void {
+    if (to === this.opts.nodeid) {
+      const got = this.votes.get(vote.id);
+      if (got !== undefined) { got.set(to, vote); this.voteWaiters.get(vote.id)?.(); }
+      return;
+    }
+    this.opts.cman.sendAppFrame(to, CONFIG_FRAME_TYPE, encodeChunkMessage({ t: 'vote', ...vote }));
+  }
+
   // --- byte transfer ---------------------------------------------------------------------------
 
   private remember(sha: string, bytes: Buffer): void {
@@ -451,6 +480,18 @@ export class ConfigSync {
   private onFrame(from: number, payload: Buffer): void {
     const m = decodeChunkMessage(payload);
     if (m === undefined) throw new Error('malformed config frame');
+    if (m.t === 'vote') {
+      const got = this.votes.get(m.id);
+      if (got === undefined) return;
+      got.set(from, { id: m.id, ok: m.ok, ...(m.error !== undefined ? { error: m.error } : {}) });
+      this.voteWaiters.get(m.id)?.();
+      return;
+    }
+    if (m.t === 'vq') {
+      const v = this.myVotes.get(m.id);
+      if (v !== undefined) this.sendVote(from, v);
+      return;
+    }
     if (m.t === 'get') {
       const b = this.blobs.get(m.sha) ?? [...this.staged.values()].find((s) => s.sha === m.sha)?.bytes;
       const reply = b === undefined || m.off > b.length ? { t: 'none' as const, sha: m.sha }

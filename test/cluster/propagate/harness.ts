@@ -116,7 +116,7 @@ ${svcs}
   start(node: PNode): void {
     const fd = openSync(node.logFile, 'a');
     const child = spawn(process.execPath, [binPath('clusterd'), '-f', node.confPath, '--node', node.name, '--run-dir', node.runDir], {
-      stdio: ['ignore', fd, fd], env: { ...process.env, CLUSTER_RUN_DIR: node.runDir, CLUSTER_LOG_LEVEL: 'info', CLUSTER_STATE_DIR: '', ...this.nodeEnv.get(node.name) },
+      stdio: ['ignore', fd, fd], env: { ...process.env, CLUSTER_RUN_DIR: node.runDir, CLUSTER_LOG_LEVEL: process.env['PROPAGATE_LOG_LEVEL'] ?? 'info', CLUSTER_STATE_DIR: '', ...this.nodeEnv.get(node.name) },
     });
     closeSync(fd);
     this.children.set(node.name, child);
