@@ -72,7 +72,7 @@ async function runDevice(config: ClusterConfig, node: ClusterNode, methodIndex: 
   });
   if (offConfirmedMs === null && result.ok && (act === 'off' || act === 'reboot')) offConfirmedMs = startedMs + (result.offConfirmedMs ?? result.durationMs);
   opts.log?.(result.ok ? 'notice' : 'error',
-    `fence ${node.name} dev ${methodIndex}.${deviceIndex} agent ${dev.agent} result: ${result.ok ? 'success' : 'error from agent'} (${result.message})`);
+    `${action === 'status' ? 'status' : methodName === 'unfence' ? 'unfence' : 'fence'} ${node.name} dev ${methodIndex}.${deviceIndex} agent ${dev.agent} result: ${result.ok ? 'success' : 'error from agent'} (${result.message})`);
   return { method: methodIndex, methodName, device: deviceIndex, deviceName: dev.name, agent: dev.agent, action: act, startedMs, result, offConfirmedMs };
 }
 

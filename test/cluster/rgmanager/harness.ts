@@ -16,6 +16,8 @@ export interface ServiceDef {
   restartExpireS?: number;
   /** Add a second script resource with this name as an independent subtree (__independent_subtree="1"). */
   independentChild?: string;
+  /** Add a script resource with this name as a non-critical subtree (__independent_subtree="2"). */
+  nonCriticalChild?: string;
 }
 
 export interface DomainDef { name: string; ordered: boolean; restricted?: boolean; nodes: { name: string; priority: number }[] }
@@ -76,7 +78,8 @@ export function rgClusterConf(o: RgConfOptions): string {
     if (s.maxRestarts !== undefined) attrs.push(`max_restarts="${s.maxRestarts}"`, `restart_expire_time="${s.restartExpireS ?? 300}"`);
     const file = writeServiceScript(o.dir, s.name);
     const child = s.independentChild === undefined ? '' : `\n      <script name="${s.independentChild}-script" file="${writeServiceScript(o.dir, s.independentChild)}" __independent_subtree="1">\n        <action name="status" depth="0" interval="1"/>\n      </script>`;
-    return `    <service ${attrs.join(' ')}>\n      <script name="${s.name}-script" file="${file}">\n        <action name="status" depth="0" interval="1"/>\n      </script>${child}\n    </service>`;
+    const nc = s.nonCriticalChild === undefined ? '' : `\n      <script name="${s.nonCriticalChild}-script" file="${writeServiceScript(o.dir, s.nonCriticalChild)}" __independent_subtree="2">\n        <action name="status" depth="0" interval="1"/>\n      </script>`;
+    return `    <service ${attrs.join(' ')}>\n      <script name="${s.name}-script" file="${file}">\n        <action name="status" depth="0" interval="1"/>\n      </script>${child}${nc}\n    </service>`;
   }).join('\n');
   return `<?xml version="1.0"?>
 <cluster name="${o.clusterName}" config_version="1">

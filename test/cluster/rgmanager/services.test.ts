@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, type RgServiceEvent } from '../../../src/api/index.js';
 import {
-  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes, cleanupCluster,
+  TestCluster, rgStatus, waitFor, rgClusterConf, serviceLog, service, rgRequest, runningOn, placeOn, startNodes, cleanupCluster, api,
 } from './harness.js';
 
 describe('cluster: rgmanager services', function () {
@@ -21,7 +21,7 @@ describe('cluster: rgmanager services', function () {
       services: [
         { name: 'app', domain: 'all', recovery: 'restart', maxRestarts: 1, restartExpireS: 600 },
         { name: 'web', domain: 'all' },
-        { name: 'ind', domain: 'all', independentChild: 'side' },
+        { name: 'ind', domain: 'all', independentChild: 'side', nonCriticalChild: 'extra' },
       ],
       domains: [{ name: 'all', ordered: true, nodes: nodes.map((n, i) => ({ name: n, priority: i + 1 })) }],
     }));
@@ -77,6 +77,21 @@ describe('cluster: rgmanager services', function () {
     expect(await service(cluster, owner, 'service:ind')).to.include({ state: 'started', owner, restarts: 0 });
   });
 
+  it('non-critical subtree: left stopped with the service PARTIAL; clusvcadm -c restarts it', async () => {
+    const owner = nodes[2]!;
+    const t = Date.now();
+    rmSync(path.join(cluster.dir, `extra.on.${owner}`));
+    await waitFor('ind partial', 30_000, async () => (await service(cluster, owner, 'service:ind'))?.partial === true);
+    const s = await service(cluster, owner, 'service:ind');
+    expect(s).to.include({ state: 'started', owner, flags: 2 });
+    expect(serviceLog(cluster.dir, 'extra').filter((l) => l.ms >= t).map((l) => `${l.op} ${l.node}`)).to.deep.equal([`stop ${owner}`]);
+    expect(serviceLog(cluster.dir, 'ind').filter((l) => l.ms >= t)).to.deep.equal([]);
+    const c = await rgRequest(cluster, nodes[0]!, { op: 'convalesce', service: 'ind' });
+    expect(c).to.include({ code: 'RG_ESUCCESS', message: 'Success' });
+    expect(runningOn(cluster.dir, 'extra', nodes)).to.deep.equal([owner]);
+    await waitFor('ind no longer partial', 10_000, async () => (await service(cluster, owner, 'service:ind'))?.flags === 0);
+  });
+
   it('clusvcadm -r -m: relocates to the member and answers Success; the event stream shows each step', async () => {
     const events: RgServiceEvent[] = [];
     const client = await ApiClient.connect({ runDir: cluster.runDir(nodes[0]!) });
@@ -124,6 +139,23 @@ describe('cluster: rgmanager services', function () {
     expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([nodes[0]]);
     const again = await rgRequest(cluster, nodes[1]!, { op: 'enable', service: 'web' });
     expect(again).to.include({ code: 'RG_ERUN', message: 'Service is already running', exitStatus: 0 });
+  });
+
+  it('clusvcadm -l / -S / -u: a locked node starts nothing; the relocation goes on to another node', async () => {
+    const locked = await api(cluster, nodes[1]!, (c) => c.request('rg.lock', { op: 'lock' }));
+    expect(locked).to.deep.equal({ locked: true });
+    expect(await api(cluster, nodes[1]!, (c) => c.request('rg.lock', { op: 'query' }))).to.deep.equal({ locked: true });
+    try {
+      const r = await rgRequest(cluster, nodes[0]!, { op: 'relocate', service: 'web', target: nodes[1]! });
+      // The start on the locked node fails; rgmanager then tries the other nodes (here the third).
+      expect(r).to.include({ code: 'RG_ESUCCESS', owner: nodes[2] });
+      expect(runningOn(cluster.dir, 'web', nodes)).to.deep.equal([nodes[2]]);
+      expect(serviceLog(cluster.dir, 'web').some((l) => l.op === 'start' && l.node === nodes[1])).to.equal(false);
+    } finally {
+      expect(await api(cluster, nodes[1]!, (c) => c.request('rg.lock', { op: 'unlock' }))).to.deep.equal({ locked: false });
+    }
+    const back = await rgRequest(cluster, nodes[0]!, { op: 'relocate', service: 'web', target: nodes[0]! });
+    expect(back).to.include({ code: 'RG_ESUCCESS', owner: nodes[0] });
   });
 
   it('answers unknown services and nodes with rgmanager codes', async () => {
