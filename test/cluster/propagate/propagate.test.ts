@@ -206,4 +206,16 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     await waitUntil('node 1 to see two members again', 15_000, async () => (await c.cmanStatus(n1))?.nodes === 2);
     expect((await c.cmanStatus(n1))?.configVersion).to.equal(8);
   });
+
+  it('a 300 KiB file (10 chunks, parsed in a worker thread) arrives byte-identical', async function () {
+    const big = c.readConf(n1).toString();
+    const pad = `\n<!-- ${'padding '.repeat(300 * 1024 / 8)} -->\n`;
+    const v9 = withConfigVersion(big, 9)!.replace('</cluster>', `</cluster>${pad}`);
+    expect(v9.length).to.be.greaterThan(300 * 1024);
+    c.writeConf(n1, v9);
+    const r = await c.command(n1, 'ccs_tool', ['update', n1.confPath]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('Config version 9 activated on 2 node(s)');
+    expect(c.readConf(n2).equals(Buffer.from(v9))).to.equal(true);
+  });
 });
