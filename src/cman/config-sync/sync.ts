@@ -10,8 +10,8 @@ import { calculateQuorum } from '../quorum.js';
 import { getLogger, type Logger } from '../../log/index.js';
 import { ApiError, type ApiServer } from '../../api/index.js';
 import type { CcsHistory, CcsNodeResult, CcsUpdateResult } from '../../api/ccs.js';
-import type { AppCommand, JsonValue, ViewInfo } from '../membership/index.js';
-import type { CmanDaemon } from '../daemon.js';
+import type { AppCommand, JsonValue, KvEntry, ViewInfo } from '../membership/index.js';
+import type { CmanEvents } from '../daemon.js';
 import { loadClusterConfInWorker } from '../config-worker.js';
 import { parseClusterConf } from '../../config/index.js';
 import { CHUNK_BYTES, CONFIG_FRAME_TYPE, decodeChunkMessage, encodeChunkMessage } from './wire.js';
@@ -75,13 +75,25 @@ interface Fetch { readonly sha: string; size: number; readonly chunks: Map<numbe
 
 const fmtProblem = (p: ConfigProblem): string => `${p.file}:${p.line}: ${p.where}: ${p.message}`;
 
+/** What config sync needs of cman (CmanDaemon implements it; the unit test fakes it). */
+export interface ConfigSyncPort {
+  readonly events: { on<K extends keyof CmanEvents>(event: K, fn: (...args: CmanEvents[K]) => void): () => void };
+  view(): ViewInfo;
+  kv(): ReadonlyMap<string, KvEntry>;
+  propose(command: AppCommand): Promise<void>;
+  onAppFrame(msgType: number, fn: (from: number, payload: Buffer) => void): void;
+  sendAppFrame(to: number, msgType: number, payload: Uint8Array): boolean;
+  setRunningConfigVersion(version: number): void;
+  leave(remove: boolean): Promise<void>;
+}
+
 export interface ConfigSyncOptions {
   readonly config: ClusterConfig;
   readonly configPath: string;
   readonly stateDir: string;
   readonly nodeid: number;
-  readonly cman: CmanDaemon;
-  readonly api: ApiServer;
+  readonly cman: ConfigSyncPort;
+  readonly api: Pick<ApiServer, 'handle'>;
   readonly hooks: ConfigHooks;
 }
 
