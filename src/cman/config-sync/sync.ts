@@ -40,9 +40,12 @@ const MAX_ERROR_CHARS = 800;
  */
 const INLINE_PARSE_MAX_BYTES = 128 * 1024;
 
-/** Parse config bytes (already written to `file`): inline when small, else in a worker. */
-async function parseConfig(bytes: Buffer, file: string): Promise<ParseResult> {
-  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parseClusterConf(bytes.toString('utf8'), file);
+/**
+ * Parse config bytes (already written to `file`): inline when small, else in a worker. `label` is
+ * the name problems and the model carry (the path the file is installed at).
+ */
+async function parseConfig(bytes: Buffer, file: string, label = file): Promise<ParseResult> {
+  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parseClusterConf(bytes.toString('utf8'), label);
   return loadClusterConfInWorker(file);
 }
 
@@ -232,7 +235,7 @@ export class ConfigSync {
   private async validateBytes(bytes: Buffer, tmp: string, version: number): Promise<{ config: ClusterConfig } | { error: string }> {
     try { writeDurable(tmp, bytes); } catch (err) { return { error: `cannot write ${tmp}: ${(err as Error).message}` }; }
     let parsed: ParseResult;
-    try { parsed = await parseConfig(bytes, tmp); } catch (err) { return { error: (err as Error).message }; }
+    try { parsed = await parseConfig(bytes, tmp, this.opts.configPath); } catch (err) { return { error: (err as Error).message }; }
     return this.checkParsed(parsed, version);
   }
 
