@@ -389,6 +389,7 @@ export class ConfigSync {
     try {
       await this.propose({ op: 'cas', key: PREP_KEY, ifVersion: busy?.version ?? 0, value: prep as unknown as JsonValue });
     } catch (err) {
+      this.votes.delete(id);
       throw new ApiError('EBUSY', `cannot start the update: ${(err as Error).message}`);
     }
     const nodes = await this.collectVotes(prep);

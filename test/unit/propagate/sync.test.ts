@@ -153,6 +153,22 @@ describe('propagate: ConfigSync over a lossy fake network', function () {
     await waitUntil('every node activated 3', 5000, () => nodes.every((n) => n.activated.join() === '3'));
   });
 
+  it('two updates at once from two nodes: one wins, the other is refused with EBUSY; every node runs the winner', async function () {
+    nodes = cluster(dir, 0, 11);
+    await waitUntil('boot record', 5000, () => nodes[0]!.port.kv().has('cfg/run'));
+    writeFileSync(nodes[0]!.conf, confText(2));
+    writeFileSync(nodes[1]!.conf, confText(3));
+    const results = await Promise.allSettled([nodes[0]!.update!({}), nodes[1]!.update!({})]);
+    const won = results.filter((r) => r.status === 'fulfilled' && r.value.activated);
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).to.have.length(1);
+    expect(lost).to.have.length(1);
+    expect(String((lost[0] as PromiseRejectedResult).reason)).to.match(/in progress|cannot start the update/);
+    const v = (won[0] as PromiseFulfilledResult<CcsUpdateResult>).value.toVersion;
+    await waitUntil(`every node at ${v}`, 5000, () => nodes.every((n) => n.port.version === v));
+    for (const n of nodes) expect(n.activated).to.deep.equal([v]);
+  });
+
   it('a malformed config frame is refused (the transport counts and drops it)', function () {
     nodes = cluster(dir, 0, 9);
     expect(() => nodes[0]!.port.handler!(2, Buffer.from('garbage'))).to.throw(/malformed/);
