@@ -41,11 +41,12 @@ export interface HistoryItem { readonly version: number; readonly sha256: string
 
 /** `<dir>/cluster.conf.<version>`: the last HISTORY_KEEP versions this node ran. */
 export class ConfigHistory {
-  constructor(readonly dir: string) { mkdirSync(dir, { recursive: true }); }
+  constructor(readonly dir: string) {}
 
   private fileOf(version: number): string { return path.join(this.dir, `cluster.conf.${version}`); }
 
   save(version: number, bytes: Uint8Array): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     writeAtomic(this.fileOf(version), bytes);
     const items = this.list();
     for (const old of items.slice(HISTORY_KEEP)) rmSync(old.file, { force: true });
@@ -54,7 +55,9 @@ export class ConfigHistory {
   /** Newest first. */
   list(): HistoryItem[] {
     const out: HistoryItem[] = [];
-    for (const name of readdirSync(this.dir)) {
+    let names: string[];
+    try { names = readdirSync(this.dir); } catch { return out; }
+    for (const name of names) {
       const m = /^cluster\.conf\.(\d+)$/.exec(name);
       if (m === null) continue;
       const file = path.join(this.dir, name);

@@ -122,7 +122,12 @@ export class ConfigSync {
     const bytes = readFileSync(opts.configPath);
     this.running = { config: opts.config, bytes, sha: sha256Hex(bytes) };
     this.history = new ConfigHistory(opts.stateDir);
-    if (this.history.read(opts.config.configVersion)?.equals(bytes) !== true) this.history.save(opts.config.configVersion, bytes);
+    try {
+      if (this.history.read(opts.config.configVersion)?.equals(bytes) !== true) this.history.save(opts.config.configVersion, bytes);
+    } catch (err) {
+      // No history is no reason to stop the node: updates still work, history/rollback report the error.
+      this.log.warn(`cannot keep config versions in ${opts.stateDir}: ${(err as Error).message}`);
+    }
     this.remember(this.running.sha, bytes);
   }
 
