@@ -8,11 +8,13 @@ const USAGE = `Usage:
 ccs_tool [options] <command> [arguments]
 
 Commands:
-  update [--dry-run] <xml file>   Validate the file, distribute it to every cluster member and
+  update [--dry-run] [--json] <xml file>
+                                  Validate the file, distribute it to every cluster member and
                                   activate it everywhere or nowhere (config_version must be higher
                                   than the running one). --dry-run prints what would change.
   history [--json]                The config versions kept on this node (newest first)
-  rollback [--dry-run] <version>  Propagate the content of a kept version under a new, higher
+  rollback [--dry-run] [--json] <version>
+                                  Propagate the content of a kept version under a new, higher
                                   config_version (running + 1)
 
 Options:
@@ -54,9 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (cmd) {
     case 'update': {
       if (arg === undefined) { process.stderr.write('ccs_tool: update needs the xml file\n'); return 1; }
-      const r = await requestUpdate('ccs_tool', { file: arg }, dryRun);
+      const json = argv.includes('--json');
+      const r = await requestUpdate('ccs_tool', { file: arg }, dryRun, json);
       process.stderr.write(r.stderr);
-      if (r.code === 0 && !dryRun) {
+      if (r.code === 0 && !dryRun && !json) {
         // RHEL5 ccs_tool's wording, then which nodes took it.
         const m = /Config version (\d+) activated/.exec(r.stdout);
         process.stdout.write(`${m !== null ? `Config file updated to version ${m[1]}\n` : ''}${r.stdout}\nUpdate complete.\n`);
@@ -65,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     case 'rollback': {
       if (arg === undefined || !/^\d+$/.test(arg)) { process.stderr.write('ccs_tool: rollback needs a version number (see ccs_tool history)\n'); return 1; }
-      const r = await requestUpdate('ccs_tool', { rollback: Number(arg) }, dryRun);
+      const r = await requestUpdate('ccs_tool', { rollback: Number(arg) }, dryRun, argv.includes('--json'));
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
       return r.code;

@@ -50,6 +50,7 @@ version            Show the cman version and the running config version
   --dry-run          With -r: print what would change (nodes, votes and quorum, fencing,
                      per service the resources that stop/start/reconfigure), change nothing
   -S                 Accepted for compatibility (the daemon distributes the file itself)
+  --json             With -r: the result (versions, changes, each node's answer) as JSON
 
 diag               Show daemon diagnostics: event-loop delay, frame counters, quorum disk
 
@@ -191,7 +192,7 @@ async function run(o: Options): Promise<number> {
     }
     case 'version': {
       if (o.reload) {
-        const r = await requestUpdate('cman_tool', o.reloadVersion !== undefined ? { expectVersion: o.reloadVersion } : {}, o.dryRun);
+        const r = await requestUpdate('cman_tool', o.reloadVersion !== undefined ? { expectVersion: o.reloadVersion } : {}, o.dryRun, o.json);
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);
         return r.code;

@@ -22,7 +22,9 @@ export function formatUpdate(r: CcsUpdateResult, prog: string): UpdateOutput {
   return { code: 1, stdout: out, stderr: `${prog}: ${r.message}\n` };
 }
 
-export async function requestUpdate(prog: string, req: { file?: string; expectVersion?: number } | { rollback: number }, dryRun: boolean): Promise<UpdateOutput> {
+/** With `json`, stdout is the daemon's CcsUpdateResult as JSON (exit status as without). */
+export async function requestUpdate(prog: string, req: { file?: string; expectVersion?: number } | { rollback: number }, dryRun: boolean,
+  json = false): Promise<UpdateOutput> {
   let c: ApiClient;
   try {
     c = await ApiClient.connect();
@@ -34,7 +36,8 @@ export async function requestUpdate(prog: string, req: { file?: string; expectVe
     const r = !('rollback' in req)
       ? await c.request('ccs.update', { ...(req.file !== undefined ? { file: path.resolve(req.file) } : {}), ...(req.expectVersion !== undefined ? { expectVersion: req.expectVersion } : {}), dryRun }, UPDATE_TIMEOUT_MS)
       : await c.request('ccs.rollback', { version: req.rollback, dryRun }, UPDATE_TIMEOUT_MS);
-    return formatUpdate(r, prog);
+    const out = formatUpdate(r, prog);
+    return json ? { ...out, stdout: JSON.stringify(r, null, 2) + '\n' } : out;
   } catch (err) {
     const msg = err instanceof ApiError || err instanceof Error ? err.message : String(err);
     return { code: 1, stdout: '', stderr: `${prog}: ${msg}\n` };

@@ -165,9 +165,11 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     await c.waitService('service:web', (s) => s === 'started', 'started', 10_000);
     const v6 = c.conf(6, [web, db]);
     c.writeConf(n1, v6);
-    const r = await c.command(n1, 'cman_tool', ['version', '-r']);
+    const r = await c.command(n1, 'cman_tool', ['version', '-r', '--json']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.contain('Config version 6 activated on 2 node(s)');
+    const res = JSON.parse(r.stdout) as { activated: boolean; toVersion: number; nodes: { name: string; ok: boolean }[] };
+    expect(res).to.deep.include({ activated: true, toVersion: 6 });
+    expect(res.nodes.filter((n) => n.ok).map((n) => n.name)).to.deep.equal([n1.name, n2.name]);
     expect(c.readConf(n3).toString()).to.contain('config_version="5"');
     c.start(n3);
     await c.waitQuorate(30_000);
