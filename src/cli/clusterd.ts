@@ -8,9 +8,12 @@ import { CmanDaemon, CMAN_VERSION } from '../cman/daemon.js';
 import { findLocalNode, resolveNodeAddresses } from '../cman/nodename.js';
 import { stopModules, type ClusterdModule } from '../cman/module.js';
 import { clusterModules } from '../rgmanager/daemon/modules.js';
+import { ConfigHooks } from '../cman/config-sync/sync.js';
+import { configSyncModule } from '../cman/config-sync/module.js';
 
 /** Modules hosted beside cman (fenced, rgmanager and conga register here as they arrive). */
-const modules: ClusterdModule[] = [...clusterModules()];
+const configHooks = new ConfigHooks();
+const modules: ClusterdModule[] = [...clusterModules(configHooks), configSyncModule(configHooks)];
 import { loadFrameKeys, keyFingerprint } from '../cman/transport/index.js';
 import { CONGA_USAGE, congaModule, defaultCongaArgs, parseCongaArg, type CongaArgs } from '../conga/index.js';
 
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
   }
   for (const m of modules) {
     try {
-      await m.start({ config, node, cman, api, runDir });
+      await m.start({ config, node, cman, api, runDir, configPath: args.conf });
     } catch (err) {
       log.error(`module ${m.name} failed to start: ${(err as Error).message}`);
       await cman.leave(false);

@@ -3,6 +3,7 @@
 // stderr as "cman_tool: <message>" with exit 1; `wait -t` timing out exits 2.
 import { ApiClient, ApiError, ConnectError } from '../api/index.js';
 import type { CmanStatus } from '../api/cman.js';
+import { requestUpdate } from './config-update.js';
 import { formatDiag, formatNodes, formatStatus, formatVersion } from './cman_tool_format.js';
 
 const USAGE = `Usage:
@@ -43,6 +44,12 @@ wait               Wait until the node is a member of a cluster
   -t <seconds>       Maximum time (in seconds) to wait
 
 version            Show the cman version and the running config version
+  -r                 Reload cluster.conf: validate it, distribute it to every member and
+                     activate it on all of them or none (config_version must be higher)
+  -r <version>       RHEL5 form: the same, checking the file has this config_version
+  --dry-run          With -r: print what would change (nodes, votes and quorum, fencing,
+                     per service the resources that stop/start/reconfigure), change nothing
+  -S                 Accepted for compatibility (the daemon distributes the file itself)
 
 diag               Show daemon diagnostics: event-loop delay, frame counters, quorum disk
 
@@ -74,6 +81,7 @@ interface Options {
   addresses: boolean; names: string[]; format: string[] | undefined;
   expectedVotes: number | undefined; votes: number | undefined; timeoutS: number;
   wait: boolean; quorate: boolean; remove: boolean; force: boolean; json: boolean; help: boolean;
+  reload: boolean; reloadVersion: number | undefined; dryRun: boolean;
 }
 
 const OPERATIONS = ['join', 'leave', 'kill', 'expected', 'votes', 'version', 'wait', 'status', 'nodes', 'services', 'debug', 'diag'];
@@ -88,12 +96,14 @@ function intArg(opt: string, arg: string | undefined): number {
 
 export function parseArgs(argv: readonly string[]): Options {
   const o: Options = { operation: undefined, addresses: false, names: [], format: undefined, expectedVotes: undefined,
-    votes: undefined, timeoutS: 0, wait: false, quorate: false, remove: false, force: false, json: false, help: false };
-  const withArg = new Set(['e', 'v', 'n', 'F', 't', 'r', 'D', 'c', 'p', 'N', 'k', 'o', 'm', 'C']);
+    votes: undefined, timeoutS: 0, wait: false, quorate: false, remove: false, force: false, json: false, help: false,
+    reload: false, reloadVersion: undefined, dryRun: false };
+  const withArg = new Set(['e', 'v', 'n', 'F', 't', 'D', 'c', 'p', 'N', 'k', 'o', 'm', 'C']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help') { o.help = true; continue; }
     if (a === '--json') { o.json = true; continue; }
+    if (a === '--dry-run') { o.dryRun = true; continue; }
     if (a.startsWith('-') && a.length > 1) {
       for (let j = 1; j < a.length; j++) {
         const c = a[j]!;
@@ -119,7 +129,13 @@ export function parseArgs(argv: readonly string[]): Options {
           case 'F':
             if (val === undefined) die("option requires an argument -- 'F'");
             o.format = val!.split(','); break;
-          case 'r': case 'D': case 'c': case 'p': case 'N': case 'k': case 'o': case 'm': case 'C': break;
+          case 'r':
+            // RHEL6: `version -r` (reload the file); RHEL5: `version -r N` (the new version).
+            o.reload = true;
+            if (j + 1 < a.length && /^\d+$/.test(a.slice(j + 1))) { o.reloadVersion = Number(a.slice(j + 1)); j = a.length; }
+            else if (/^\d+$/.test(argv[i + 1] ?? '')) o.reloadVersion = Number(argv[++i]);
+            break;
+          case 'D': case 'c': case 'p': case 'N': case 'k': case 'o': case 'm': case 'C': break;
           default: die("Please use '-h' for usage.");
         }
       }
@@ -174,6 +190,12 @@ async function run(o: Options): Promise<number> {
       return 0;
     }
     case 'version': {
+      if (o.reload) {
+        const r = await requestUpdate('cman_tool', o.reloadVersion !== undefined ? { expectVersion: o.reloadVersion } : {}, o.dryRun);
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        return r.code;
+      }
       const c = await connect();
       try { out(formatVersion(await getStatus(c))); } finally { c.close(); }
       return 0;

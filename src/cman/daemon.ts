@@ -20,6 +20,8 @@ export const CMAN_VERSION = '6.2.0';
 /** cman "ports" shown in `Ports Bound:` (0 = cman itself, 178 = qdiskd; 177 = rgmanager, 11 = clvmd). */
 export const PORT_CMAN = 0;
 export const PORT_QDISKD = 178;
+/** Transport frame types from this value up carry other modules' messages (not the membership core's). */
+export const APP_FRAME_TYPE_MIN = 64;
 
 // --- a small typed event emitter ------------------------------------------------------------
 
@@ -111,6 +113,8 @@ export class CmanDaemon {
   private qdiskAvailable = false;
   private qdiskRegisteredMs: number | undefined;
   private readonly portsBound = new Set<number>([PORT_CMAN]);
+  private readonly appFrameHandlers = new Map<number, (from: number, payload: Buffer) => void>();
+  private runningConfigVersion: number | undefined;
 
   constructor(private readonly opts: CmanDaemonOptions) {
     const { config, node } = opts;
@@ -135,6 +139,13 @@ export class CmanDaemon {
       clusterId: config.cman.clusterId, keys: opts.keys, encrypt: opts.encrypt, peers, incarnation: this.startedMs,
     });
     this.transport.onFrame((h, payload) => {
+      // Frame types from APP_FRAME_TYPE_MIN up belong to other modules (config sync, ...).
+      if (h.msgType >= APP_FRAME_TYPE_MIN) {
+        const fn = this.appFrameHandlers.get(h.msgType);
+        if (fn === undefined) throw new Error(`no handler for frame type ${h.msgType}`);
+        fn(h.senderNodeid, payload);
+        return;
+      }
       const r = decodeMessage(payload);
       if (!r.ok) throw new Error(r.error); // counted as malformed-payload by the transport
       this.step({ kind: 'message', from: h.senderNodeid, message: r.message });
@@ -171,6 +182,23 @@ export class CmanDaemon {
       }
     }
   }
+
+  /** Receive authenticated frames of an application type (>= APP_FRAME_TYPE_MIN); a throwing handler counts as malformed. */
+  onAppFrame(msgType: number, fn: (from: number, payload: Buffer) => void): void {
+    if (msgType < APP_FRAME_TYPE_MIN || msgType > 255) throw new RangeError(`application frame type ${msgType} out of range`);
+    this.appFrameHandlers.set(msgType, fn);
+  }
+
+  /** Send an authenticated application frame to one configured node; false when it could not be sent (too big, unknown node). */
+  sendAppFrame(to: number, msgType: number, payload: Uint8Array): boolean {
+    return this.transport.send(to, msgType, this.lastView?.generation ?? 0, payload);
+  }
+
+  /** Largest application payload one frame carries. */
+  get maxAppPayloadBytes(): number { return this.transport.maxPayloadBytes; }
+
+  /** The config version this node runs after an online update (cman_tool version, status). */
+  setRunningConfigVersion(version: number): void { this.runningConfigVersion = version; }
 
   /** Bind a cman "port" (shown in `cman_tool status` Ports Bound), e.g. 177 for rgmanager. */
   bindPort(port: number): void { this.portsBound.add(port); }
@@ -369,7 +397,7 @@ export class CmanDaemon {
     if (this.leaving) flags.push('Shutdown');
     return {
       version: CMAN_VERSION,
-      configVersion: config.configVersion,
+      configVersion: this.runningConfigVersion ?? config.configVersion,
       clusterName: config.name,
       clusterId: config.cman.clusterId,
       generation: v.generation,

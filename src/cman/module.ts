@@ -12,6 +12,8 @@ export interface ClusterdContext {
   readonly cman: CmanDaemon;
   readonly api: ApiServer;
   readonly runDir: string;
+  /** The cluster.conf this daemon loaded (config propagation replaces it in place). */
+  readonly configPath?: string;
 }
 
 export interface ClusterdModule {

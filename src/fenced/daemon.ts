@@ -72,7 +72,10 @@ export class FenceDaemon {
   private unfenced = false;
   private lastView: ViewInfo | undefined;
 
-  constructor(private readonly opts: FenceDaemonOptions) {
+  /** Online reconfiguration (config propagation): later fence operations use the new devices and methods. */
+  setConfig(config: ClusterConfig): void { this.opts = { ...this.opts, config }; }
+
+  constructor(private opts: FenceDaemonOptions) {
     this.log = getLogger('fenced', { node: opts.node.name, subsys: 'fenced' });
     this.writer = new KvWriter(opts.port, () => !this.stopped && this.opts.port.view().leader === this.opts.node.nodeid,
       (key, err) => this.log.debug(`write of ${key} failed: ${err.message}`), true);

@@ -9,7 +9,8 @@ import type { RgNodeStatus, RgReply, RgRequestParams, RgServiceStatus, RgStateNa
 import type { JsonValue } from '../../cman/membership/index.js';
 import { RG_CODES, SERVICE_STATE_CODES, clusvcadmExitStatus, type RgCodeName } from '../policy/index.js';
 import { Executor } from '../executor.js';
-import { agentDirs, loadResourceRules } from '../rules.js';
+import { agentDirs, loadResourceRules, type RuleSet } from '../rules.js';
+import { applyLocalReconfig, computeReconfig, reconfigForest, type ReconfigComputation } from './reconfig.js';
 import { buildResourceForest, type ResourceForest } from '../tree.js';
 import { kvValue, watchKv, type ClusterPort } from './replicated.js';
 import { Coordinator } from './coordinator.js';
@@ -48,8 +49,11 @@ export class RgManagerDaemon {
   private readonly incarnation = Date.now().toString(36);
   private stopped = false;
   private announcedInc = 0;
+  private rules: RuleSet | undefined;
+  private forest: ResourceForest | undefined;
+  private pendingConfig: ClusterConfig | undefined;
 
-  constructor(private readonly opts: RgDaemonOptions) {
+  constructor(private opts: RgDaemonOptions) {
     this.log = getLogger('rgmanager', { node: opts.node.name, subsys: 'rgmanager' });
     this.registerApi(opts.api);
   }
@@ -65,6 +69,7 @@ export class RgManagerDaemon {
       // Agent metadata (one `meta-data` run per agent, cached in the run dir across restarts).
       const cacheFile = this.opts.runDir !== undefined ? path.join(this.opts.runDir, 'rgmanager-metadata.json') : undefined;
       const loaded = await loadResourceRules(agentDirs(), cacheFile !== undefined ? { cacheFile } : {});
+      this.rules = loaded.rules;
       for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
       try {
         forest = buildResourceForest(config.rm.element, loaded.rules, config.file);
@@ -73,6 +78,7 @@ export class RgManagerDaemon {
         this.log.error(`cannot build the resource trees: ${(err as Error).message}`);
       }
     }
+    this.forest = forest;
     // Agents learn where they run as under Pacemaker (OCF_RESKEY_CRM_meta_on_node) and CLUSTER_NODE_NAME.
     const env = { CLUSTER_NODE_NAME: this.opts.node.name, OCF_RESKEY_CRM_meta_on_node: this.opts.node.name, ...this.opts.agentEnv };
     this.executor = new Executor({ logger: this.log, env });
@@ -92,6 +98,19 @@ export class RgManagerDaemon {
     if (this.stopped) return;
     this.log.notice(`rgmanager running on ${this.opts.node.name}: ${config.rm.services.length} service(s)`);
     this.onView(port.view());
+    const pending = this.pendingConfig;
+    this.pendingConfig = undefined;
+    if (pending !== undefined) void this.reconfigure(pending);
+  }
+
+  /** Owner per service (dry-run display). */
+  serviceOwners(): ReadonlyMap<string, string | null> {
+    const out = new Map<string, string | null>();
+    for (const s of this.opts.config.rm.services) {
+      const rec = kvValue<ServiceRecord>(this.opts.port, svcKey(s.id));
+      out.set(s.id, rec !== undefined && ['started', 'starting', 'stopping', 'recovering'].includes(rec.v.state) ? rec.v.owner : null);
+    }
+    return out;
   }
 
   private onView(v: ReturnType<ClusterPort['view']>): void {
@@ -267,6 +286,73 @@ export class RgManagerDaemon {
       this.log.notice(`resource groups ${this.local.locked ? 'locked' : 'unlocked'}`);
       return { locked: this.local.locked };
     });
+  }
+
+  /** Agent rules, loaded on demand when the config at start had no services. */
+  private async ensureRules(): Promise<RuleSet> {
+    if (this.rules === undefined) {
+      const cacheFile = this.opts.runDir !== undefined ? path.join(this.opts.runDir, 'rgmanager-metadata.json') : undefined;
+      const loaded = await loadResourceRules(agentDirs(), cacheFile !== undefined ? { cacheFile } : {});
+      for (const p of loaded.problems) this.log.warn(`agent ${p.agentPath}: ${p.message}`);
+      this.rules ??= loaded.rules;
+    }
+    return this.rules;
+  }
+
+  /** Resource trees of a candidate config, or the reason this node cannot run it (config update, prepare). */
+  async checkConfig(config: ClusterConfig): Promise<{ forest: ResourceForest } | { error: string }> {
+    return reconfigForest(await this.ensureRules(), config);
+  }
+
+  /** The plan of an update from the running config (dry run; same computation as reconfigure). */
+  async planReconfig(config: ClusterConfig): Promise<ReconfigComputation | { error: string }> {
+    await this.ensureRules();
+    return this.computeFor(config);
+  }
+
+  /** Synchronous (rules loaded): the reconfiguration from the running trees to `config`'s. */
+  private computeFor(config: ClusterConfig): ReconfigComputation | { error: string } {
+    const f = reconfigForest(this.rules, config);
+    if ('error' in f) return f;
+    const old = this.forest !== undefined ? { forest: this.forest } : reconfigForest(this.rules, this.opts.config);
+    if ('error' in old) return old;
+    return computeReconfig(old.forest, f.forest, config);
+  }
+
+  /**
+   * Online reconfiguration (rgmanager.md §2.8): CONDSTOP / reconfig / CONDSTART of the services
+   * this node runs; the coordinator restarts with the new policy config (domains, services), and
+   * starts added services per autostart.
+   */
+  async reconfigure(config: ClusterConfig): Promise<ReconfigComputation | { error: string }> {
+    if (this.local === undefined || !this.local.isReady) {
+      // Still starting (agents, stop before start): take it at the end of start().
+      this.pendingConfig = config;
+      return { error: 'rgmanager still starting; the new config is applied when it is up' };
+    }
+    if (this.rules === undefined) await this.ensureRules(); // (normally loaded by the prepare's check)
+    const comp = this.computeFor(config);
+    if ('error' in comp) return comp;
+    this.opts = { ...this.opts, config };
+    this.forest = comp.delta.newForest;
+    let applied: Promise<unknown> = Promise.resolve();
+    if (this.local !== undefined && this.executor !== undefined) {
+      applied = applyLocalReconfig(comp, config, this.local.reconfigAccess(), this.executor).then((r) => {
+        for (const run of r.runs) this.log.notice(`reconfiguration: ${run.op} ${run.node.resource.id}: rc ${run.result.rc}`, { reason: 'config update' });
+        for (const f of r.failed) this.log.error(`reconfiguration: ${f.resource.id} failed`, { reason: 'reconfig' });
+      }, (err: Error) => this.log.error(`reconfiguration failed: ${err.message}`));
+    }
+    for (const s of comp.services) if (s.change !== 'unchanged') this.log.notice(`reconfiguration: ${s.id} ${s.change}`, { service: s.id, reason: 'config update' });
+    if (this.coordinator !== undefined) {
+      // A fresh coordinator restores every service of the new config from the records (added
+      // ones are new and start per autostart) with the new domains.
+      this.coordinator.close();
+      this.coordinator = undefined;
+      for (const s of comp.services) if (s.change === 'removed') void this.opts.port.propose({ op: 'delete', key: svcKey(s.id) }).catch(() => undefined);
+      this.onView(this.opts.port.view());
+    }
+    await applied;
+    return comp;
   }
 
   get isCoordinator(): boolean { return this.coordinator !== undefined; }

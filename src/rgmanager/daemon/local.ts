@@ -8,6 +8,7 @@ import type { JsonValue } from '../../cman/membership/index.js';
 import type { Executor } from '../executor.js';
 import type { ResourceForest, TreeNode } from '../tree.js';
 import { findRoot } from '../tree.js';
+import type { LocalReconfigAccess } from './reconfig.js';
 import { KvWriter, kvPrefix, kvValue, type ClusterPort } from './replicated.js';
 import { failureKey, resultKey, svcKey, type FailureRecord, type ResultRecord, type ServiceRecord } from './records.js';
 import { victimSafe, type VictimRecord } from '../../fenced/daemon.js';
@@ -35,7 +36,7 @@ export class LocalServices {
   private closing = false;
   locked = false;
 
-  constructor(private readonly config: ClusterConfig, private readonly port: ClusterPort, private readonly executor: Executor,
+  constructor(private config: ClusterConfig, private readonly port: ClusterPort, private readonly executor: Executor,
     forest: ResourceForest | undefined, private readonly me: string, private readonly nodeid: number, private readonly log: Logger) {
     for (const s of config.rm.services) {
       const root = forest !== undefined ? findRoot(forest, s.kind, s.name) : undefined;
@@ -46,6 +47,23 @@ export class LocalServices {
   }
 
   get isReady(): boolean { return this.ready; }
+
+  /** Online reconfiguration (reconfig.ts): running services, holds, and the swap of trees/config. */
+  reconfigAccess(): LocalReconfigAccess {
+    return {
+      running: new Set(this.running.keys()),
+      hold: (id) => { this.busy.add(id); return () => this.busy.delete(id); },
+      swap: (config, forest) => {
+        this.config = config;
+        this.roots.clear();
+        for (const s of config.rm.services) {
+          const root = findRoot(forest, s.kind, s.name);
+          if (root !== undefined) this.roots.set(s.id, root);
+        }
+        for (const id of [...this.running.keys()]) if (!this.roots.has(id)) this.running.delete(id);
+      },
+    };
+  }
   runningServices(): string[] { return [...this.running.keys()]; }
 
   /** rgmanager's "stop before start": stop every service here without touching the shared state. */
