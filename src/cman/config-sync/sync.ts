@@ -438,8 +438,7 @@ export class ConfigSync {
     const qb = q(next);
     const lines = [`config_version ${cur.configVersion} -> ${next.configVersion}`,
       `nodes ${cur.nodes.length} -> ${next.nodes.length}, total votes ${qa.totalVotes} -> ${qb.totalVotes}, expected votes ${qa.expectedVotes} -> ${qb.expectedVotes}, quorum ${qa.quorum} -> ${qb.quorum}`];
-    const areas: Record<string, string> = { node: 'nodes', fencing: 'fencing', fencedevice: 'fencing', cman: 'cman', totem: 'totem', quorumd: 'quorum disk', fence_daemon: 'fencing', domain: 'failover domains', cluster: 'cluster', service: 'services', resource: 'resources', rm: 'rgmanager' };
-    for (const c of d.changes) if (c.area !== 'version') lines.push(`${areas[c.area] ?? c.area}: ${c.what}`);
+    for (const c of d.changes) if (c.area !== 'version') lines.push(c.what);
     if (d.changes.some((c) => ['node', 'cman', 'totem', 'quorumd'].includes(c.area))) {
       lines.push('note: node, votes, totem and quorum-disk changes are written now and take effect when cman restarts on each node');
     }

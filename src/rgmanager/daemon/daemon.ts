@@ -56,6 +56,8 @@ export class RgManagerDaemon {
   private forest: ResourceForest | undefined;
   private pendingConfig: ClusterConfig | undefined;
   private readonly queries: ResourceQueries;
+  /** The last reconfiguration's agent runs (the next one waits for them). */
+  private reconfigTail: Promise<unknown> = Promise.resolve();
 
   constructor(private opts: RgDaemonOptions) {
     this.log = getLogger('rgmanager', { node: opts.node.name, subsys: 'rgmanager' });
@@ -368,11 +370,12 @@ export class RgManagerDaemon {
     this.forest = comp.delta.newForest;
     let applied: Promise<unknown> = Promise.resolve();
     if (this.local !== undefined && this.executor !== undefined) {
-      applied = applyLocalReconfig(comp, config, this.local.reconfigAccess(), this.executor).then((r) => {
+      applied = applyLocalReconfig(comp, config, this.local.reconfigAccess(), this.executor, this.reconfigTail).then((r) => {
         for (const run of r.runs) this.log.notice(`reconfiguration: ${run.op} ${run.node.resource.id}: rc ${run.result.rc}`, { reason: 'config update' });
         for (const f of r.failed) this.log.error(`reconfiguration: ${f.resource.id} failed`, { reason: 'reconfig' });
       }, (err: Error) => this.log.error(`reconfiguration failed: ${err.message}`));
     }
+    this.reconfigTail = applied;
     for (const s of comp.services) if (s.change !== 'unchanged') this.log.notice(`reconfiguration: ${s.id} ${s.change}`, { service: s.id, reason: 'config update' });
     if (this.coordinator !== undefined) {
       // A fresh coordinator restores every service of the new config from the records (added

@@ -135,12 +135,14 @@ export interface LocalReconfigAccess {
  * runs, through the executor's applyDelta on the same delta the plan came from.
  */
 export async function applyLocalReconfig(comp: ReconfigComputation, config: ClusterConfig, access: LocalReconfigAccess,
-  executor: Executor): Promise<TreeOpResult> {
+  executor: Executor, after: Promise<unknown> = Promise.resolve()): Promise<TreeOpResult> {
   const running = new Set(access.running);
   const touched = comp.services.filter((s) => running.has(s.id) && s.change !== 'unchanged').map((s) => s.id);
   const releases = touched.map((id) => access.hold(id));
   access.swap(config, comp.delta.newForest);
   try {
+    // A previous reconfiguration's agents run first (its delta led to the trees this one starts from).
+    await after.catch(() => undefined);
     return await executor.applyDelta(comp.delta, running);
   } finally {
     for (const r of releases) r();

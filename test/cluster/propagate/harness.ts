@@ -128,6 +128,21 @@ ${svcs}
   }
 
   async waitQuorate(deadlineMs: number): Promise<void> {
+    try {
+      await this.waitQuorateOnce(deadlineMs);
+    } catch (err) {
+      // Say what each node saw, so a failure here can be understood from the test output.
+      const lines: string[] = [];
+      for (const n of this.nodes) {
+        const s = await this.cmanStatus(n);
+        lines.push(`${n.name}: ${s === undefined ? 'no answer' : `${s.membershipState}, ${s.nodes} node(s), quorate ${s.quorate}`}; log tail:\n` +
+          readFileSync(n.logFile, 'utf8').split('\n').slice(-8).join('\n'));
+      }
+      throw new Error(`${(err as Error).message}\n${lines.join('\n')}`);
+    }
+  }
+
+  private async waitQuorateOnce(deadlineMs: number): Promise<void> {
     await waitUntil(`quorum of ${this.nodes.length} nodes`, deadlineMs, async () => {
       for (const n of this.nodes) {
         const c = this.children.get(n.name);
@@ -178,6 +193,11 @@ ${svcs}
       const s = st?.services.find((x) => x.id === id);
       return s !== undefined && pred(s.state, s.owner) ? { state: s.state, owner: s.owner } : false;
     }, 50);
+  }
+
+  running(node: PNode): boolean {
+    const c = this.children.get(node.name);
+    return c?.pid !== undefined && pidAlive(c.pid);
   }
 
   /** Stop one node (SIGTERM = clean leave) and wait until its process is gone. */

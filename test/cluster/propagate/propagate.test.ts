@@ -27,8 +27,10 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     a = c.script('a'); b = c.script('b'); b2 = c.script('b2'); d = c.script('d');
     web = { name: 'web', resources: [{ name: 'a', script: a }, { name: 'b', script: b }] };
     db = { name: 'db', resources: [{ name: 'd', script: d }] };
-    // Only node 1 has the agent of type "probe" (as when a package is missing on some nodes).
-    c.nodeEnv.set(n1.name, { CLUSTER_AGENT_PATH: c.agentDir('probe') });
+    // Only nodes 1 and 2 have the agent of type "probe" (as when a package is missing on a node).
+    const probeDir = c.agentDir('probe');
+    c.nodeEnv.set(n1.name, { CLUSTER_AGENT_PATH: probeDir });
+    c.nodeEnv.set(n2.name, { CLUSTER_AGENT_PATH: probeDir });
     const v1 = c.conf(1, [web]);
     for (const n of c.nodes) c.writeConf(n, v1);
     await c.startAll(30_000);
@@ -89,8 +91,8 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     c.writeConf(n1, v3);
     const r = await c.command(n1, 'cman_tool', ['version', '-r']);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain('Not reloading: config version 3 refused by').and.to.contain('127.0.5.2 (rgmanager:').and.to.contain('nothing was activated');
-    expect(r.stdout).to.match(/127\.0\.5\.1 \(nodeid 1\): prepared/);
+    expect(r.stderr).to.contain('Not reloading: config version 3 refused by 127.0.5.3 (rgmanager:').and.to.contain('probe').and.to.contain('nothing was activated');
+    expect(r.stdout).to.match(/127\.0\.5\.1 \(nodeid 1\): prepared/).and.to.match(/127\.0\.5\.2 \(nodeid 2\): prepared/);
     expect(await versions()).to.deep.equal([2, 2, 2]);
     const after = files();
     expect(after[1]!.equals(before[1]!)).to.equal(true);
@@ -185,5 +187,35 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     expect(c.agentLines().slice(mark).filter(noStatus)).to.deep.equal([`d stop ${owner}`]);
     const st = await c.rgStatus(n2);
     expect(st?.services.map((x) => x.id)).to.deep.equal(['service:web']);
+  });
+
+  it('a node that cannot load the cluster\'s config does not take part (it leaves), and its file is kept', async function () {
+    await c.stopNode(n3, 'SIGTERM');
+    const { waitUntil } = await import('./harness.js');
+    await waitUntil('node 1 and 2 to see two members', 15_000, async () => (await c.cmanStatus(n1))?.nodes === 2 && (await c.cmanStatus(n2))?.nodes === 2);
+    const old = c.readConf(n3);
+    const v8 = c.conf(8, [web]).replace('</rm>', '  <service name="extra"><probe name="p8"/></service>\n  </rm>');
+    c.writeConf(n1, v8);
+    const r = await c.command(n1, 'cman_tool', ['version', '-r']);
+    expect(r.code, r.stderr).to.equal(0);
+    await c.waitService('service:extra', (st) => st === 'started', 'started', 20_000);
+    c.start(n3);
+    await waitUntil('node 3 to leave after refusing version 8', 30_000, () => readFileSync(n3.logFile, 'utf8').includes("cannot load the cluster's config version 8"));
+    await waitUntil('node 3 to exit', 30_000, () => !c.running(n3));
+    expect(c.readConf(n3).equals(old)).to.equal(true);
+    await waitUntil('node 1 to see two members again', 15_000, async () => (await c.cmanStatus(n1))?.nodes === 2);
+    expect((await c.cmanStatus(n1))?.configVersion).to.equal(8);
+  });
+
+  it('a 300 KiB file (10 chunks, parsed in a worker thread) arrives byte-identical', async function () {
+    const big = c.readConf(n1).toString();
+    const pad = `\n<!-- ${'padding '.repeat(300 * 1024 / 8)} -->\n`;
+    const v9 = withConfigVersion(big, 9)!.replace('</cluster>', `</cluster>${pad}`);
+    expect(v9.length).to.be.greaterThan(300 * 1024);
+    c.writeConf(n1, v9);
+    const r = await c.command(n1, 'ccs_tool', ['update', n1.confPath]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('Config version 9 activated on 2 node(s)');
+    expect(c.readConf(n2).equals(Buffer.from(v9))).to.equal(true);
   });
 });
