@@ -22,6 +22,7 @@ import { fenceLayout, serviceDetail } from './views.js';
 import { ConfigValidator, ValidationBusyError } from './validate.js';
 import { PAGE_HTML, PAGE_CSS } from './page-html.js';
 import { CongaActions, ActionError } from './actions.js';
+import { FENCE_STATUS_TTL_MS, FenceStatusCache } from './fence-status.js';
 
 export interface CongaServerOptions {
   readonly nodeName: string;
@@ -93,6 +94,7 @@ export class CongaServer {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly assets = new Map<string, Buffer>();
   private readonly validator = new ConfigValidator();
+  private readonly fenceStatus: FenceStatusCache;
 
   constructor(private readonly opts: CongaServerOptions) {
     this.log = getLogger('conga', { node: opts.nodeName });
@@ -101,6 +103,7 @@ export class CongaServer {
     this.audit = new AuditLog(opts.stateDir);
     this.snapshots = new SnapshotSource(opts.link, opts.nodeName, opts.config().quorumd !== undefined, () => this.streams.size > 0);
     this.actions = new CongaActions(opts.link, this.snapshots, opts.config);
+    this.fenceStatus = new FenceStatusCache(opts.link);
     this.routes = this.makeRoutes();
   }
 
@@ -293,6 +296,9 @@ export class CongaServer {
         return this.actions.serviceAction(id, op, node);
       }, 'service'),
       r('GET', /^\/api\/fencing$/, 'viewer', async () => ({ ...fenceLayout(this.opts.config()), history: (await this.snapshots.fresh()).fenceHistory })),
+      r('GET', /^\/api\/fencing\/status$/, 'viewer', async () => ({
+        nodes: await this.fenceStatus.all(this.opts.config().nodes.map((n) => n.name)), ttlMs: FENCE_STATUS_TTL_MS,
+      })),
       r('POST', /^\/api\/fencing\/([^/]+)$/, 'admin', async (ctx) => {
         const node = decodeURIComponent(ctx.match[1]!);
         ctx.audit = { target: node, params: { confirm: str(ctx, 'confirm') ?? '' } };

@@ -126,6 +126,15 @@ describe('conga page: resource status, propagation, rollback (Chromium, real 3-n
     expect(readFileSync(cluster.nodeConf(NODES[2]!), 'utf8')).to.match(/token="1000"/).and.to.match(/config_version="3"/);
   });
 
+  it('checks fence device status per node on the Fencing tab', async () => {
+    await page.click('#tabs a[data-tab=fencing]');
+    await page.waitForSelector('#check-fence-status');
+    await page.click('#check-fence-status');
+    for (const n of NODES) await page.waitForSelector(`td.fence-status[data-node="${n}"][data-outcome="success"]`, { timeout: 60_000 });
+    expect(await page.locator(`td.fence-status[data-node="${NODES[0]}"]`).innerText()).to.match(/devices answer; power on/).and.to.match(/1\.apc \(fence_apc_snmp\): success/);
+    await shot('07-fence-status');
+  });
+
   it('gives a viewer neither propagate nor rollback', async () => {
     const vctx = await launch();
     try {
@@ -140,7 +149,7 @@ describe('conga page: resource status, propagation, rollback (Chromium, real 3-n
       expect(await v.locator('#propagate').count()).to.equal(0);
       expect(await v.locator('#versions button').count()).to.equal(0);
       expect(await v.locator('#config-text').getAttribute('readonly')).to.not.equal(null);
-      await v.screenshot({ path: path.join(shots, '07-viewer-config.png'), fullPage: true });
+      await v.screenshot({ path: path.join(shots, '08-viewer-config.png'), fullPage: true });
     } finally {
       await vctx.close();
     }

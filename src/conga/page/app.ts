@@ -398,6 +398,35 @@ interface Fencing {
   history: { victim: string; method: string | null; device: string | null; result: string; startedMs: number; durationMs: number | null; by: string | null; message: string }[] | null;
 }
 
+interface FenceStatus { node: string; outcome: string; power: 'on' | 'off' | null; atMs: number; error: string | null;
+  devices: { method: number; device: string; agent: string; ok: boolean; result: string }[] }
+/** The last device status check per node (kept across re-renders of the tab). */
+const fenceStatus = new Map<string, FenceStatus>();
+let fenceStatusBusy = false;
+
+function fenceStatusCell(node: string): HTMLElement {
+  const st = fenceStatus.get(node);
+  if (st === undefined) return h('td', { class: 'fence-status muted', 'data-node': node }, fenceStatusBusy ? 'checking…' : '—');
+  const good = st.outcome === 'success';
+  return h('td', { class: `fence-status ${good ? 'online' : 'error'}`, 'data-node': node, 'data-outcome': st.outcome },
+    st.error !== null ? `error: ${st.error}` : st.outcome === 'undefined' ? 'no fence method' :
+      `${good ? 'devices answer' : 'device check failed'}${st.power !== null ? `; power ${st.power}` : ''}`,
+    ...st.devices.map((d) => h('div', { class: d.ok ? 'muted' : 'error' }, `${d.method}.${d.device} (${d.agent}): ${d.result}`)),
+    h('div', { class: 'muted' }, `checked ${time(st.atMs)}`));
+}
+
+async function checkFenceStatus(): Promise<void> {
+  if (fenceStatusBusy) return;
+  fenceStatusBusy = true;
+  if (tab === 'fencing') void renderFencing(false);
+  try {
+    const r = await api<{ nodes: FenceStatus[] }>('GET', '/api/fencing/status');
+    for (const n of r.nodes) fenceStatus.set(n.node, n);
+  } catch (err) { toast(`device status: ${(err as Error).message}`, true); }
+  finally { fenceStatusBusy = false; }
+  if (tab === 'fencing') void renderFencing(false);
+}
+
 let fencingSig = '';
 const fencingSignature = (): string => snap === undefined ? '' :
   JSON.stringify([snap.fenceHistory?.length, snap.fenceHistory?.at(-1), snap.members.map((m) => [m.online, m.fence]), snap.features.fencing]);
@@ -409,13 +438,14 @@ async function renderFencing(first: boolean): Promise<void> {
   if (tab !== 'fencing') return;
   const status = new Map(snap?.members.map((m) => [m.name, m]));
   const nodes = h('table', { id: 'fence-nodes' },
-    h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Status'), h('th', {}, 'Methods (tried in order) and devices'), h('th', {}, '')),
+    h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Status'), h('th', {}, 'Methods (tried in order) and devices'), h('th', {}, 'Device status (fence_node -S)'), h('th', {}, '')),
     ...f.nodes.map((n) => h('tr', { 'data-node': n.name },
       h('td', {}, n.name),
       h('td', {}, status.get(n.name)?.online ? 'Online' : 'Offline', status.get(n.name)?.fence ? ` · ${status.get(n.name)!.fence}` : ''),
       h('td', {}, n.methods.length === 0 ? h('span', { class: 'error' }, 'no fence method: this node cannot be fenced') :
         h('ol', {}, ...n.methods.map((m) => h('li', {}, h('b', {}, m.name), ': ',
           m.devices.map((d) => `${d.name} (${d.agent}${Object.keys(d.args).length > 0 ? ` ${Object.entries(d.args).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''})`).join(' + '))))),
+      fenceStatusCell(n.name),
       h('td', {}, can('admin') && snap?.features.fencing ? h('button', { class: 'danger', onclick: () => void askFence(n.name) }, 'Fence this node…') : null))));
   const history = f.history === null ? h('p', { class: 'muted' }, 'This daemon keeps no fence history yet.') :
     f.history.length === 0 ? h('p', { class: 'muted' }, 'No fencing so far.') :
@@ -424,6 +454,8 @@ async function renderFencing(first: boolean): Promise<void> {
           h('td', { class: r.result === 'failed' ? 'error' : '' }, r.result, h('span', { class: 'muted' }, r.message !== '' ? ` — ${r.message}` : '')), h('td', {}, r.durationMs !== null ? `${r.durationMs} ms` : '—'), h('td', {}, r.by ?? '—'))));
   view.replaceChildren(
     h('div', { class: 'card' }, h('h2', {}, 'Fence methods per node'), nodes,
+      h('p', {}, h('button', { id: 'check-fence-status', disabled: fenceStatusBusy, onclick: () => void checkFenceStatus() }, 'Check device status'),
+        h('span', { class: 'muted' }, ' Asks each node\'s devices for its power state (status action, nothing is switched).')),
       h('p', { class: 'muted' }, `post_fail_delay ${f.postFailDelayS}s, post_join_delay ${f.postJoinDelayS}s`)),
     h('div', { class: 'card' }, h('h2', {}, 'Fence devices'), h('table', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Agent'), h('th', {}, 'Options')),
       ...f.devices.map((d) => h('tr', {}, h('td', {}, d.name), h('td', {}, d.agent), h('td', { class: 'code' }, Object.entries(d.args).map(([k, v]) => `${k}=${v}`).join(' ')))))),

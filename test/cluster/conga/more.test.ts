@@ -76,6 +76,19 @@ describe('conga: resource status and config propagation (real 3-node cluster)', 
     expect((await cluster.rgStatus(NODES[0]!))!.services.find((s) => s.id === 'service:chk')).to.include({ state: 'started', owner });
   });
 
+  it('reports each node\'s fence device status (fence_node -S) to a viewer, cached; not to anonymous users', async () => {
+    const vic = new WebUser(base); expect((await vic.login('vic', 'vic-password-1')).status).to.equal(200);
+    const r = await vic.call('GET', '/api/fencing/status');
+    expect(r.status, r.body).to.equal(200);
+    const nodes = r.json<{ nodes: { node: string; outcome: string; power: string | null; atMs: number; devices: { device: string; ok: boolean }[] }[] }>().nodes;
+    expect(nodes.map((n) => [n.node, n.outcome, n.power])).to.deep.equal(NODES.map((n) => [n, 'success', 'on']));
+    expect(nodes[0]!.devices).to.deep.include({ method: 1, device: 'apc', agent: 'fence_apc_snmp', ok: true, result: 'success' });
+    // A second look within the TTL reuses the answers (no new agent runs).
+    const again = (await vic.call('GET', '/api/fencing/status')).json<{ nodes: { atMs: number }[] }>().nodes;
+    expect(again.map((n) => n.atMs)).to.deep.equal(nodes.map((n) => n.atMs));
+    expect((await new WebUser(base).call('GET', '/api/fencing/status')).status).to.equal(401);
+  });
+
   it('refuses propagate, rollback and the dry run without a session, without the CSRF token, or below admin, and changes nothing', async () => {
     const text = readFileSync(cluster.nodeConf(NODES[1]!), 'utf8').replace('config_version="1"', 'config_version="2"').replace('token="1000"', 'token="1200"');
     const anon = new WebUser(base);
