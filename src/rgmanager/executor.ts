@@ -451,6 +451,7 @@ export class Executor {
     });
     let result = await this.runAgent(n, op, { depth: chosen.a.depth ?? 0, action: chosen.a });
     runs.push({ node: n, op, result });
+    const checkFailed = !result.ok;
     if (!result.ok && r.actions.some((a) => a.name === 'recover')) {
       this.log.notice(`${r.id} failed its status check; trying recover`, { service: serviceOf(n) });
       result = await this.runAgent(n, 'recover');
@@ -458,7 +459,7 @@ export class Executor {
     }
     const depth = chosen.a.depth ?? 0;
     const record = (ok: boolean, tolerated: boolean): void => {
-      if (!result.ok) st!.failures++;
+      if (checkFailed) st!.failures++;
       st!.last = { op: runs[runs.length - 1]!.op, rc: result.rc, ok, tolerated, depth, atMs: now, durationMs: result.durationMs, timedOut: result.timedOut };
     };
     if (!result.ok && n.maxFailures > 0) {
