@@ -25,7 +25,8 @@ Environment: CLUSTER_RUN_DIR (default /var/run/cluster) locates the daemon socke
 async function history(json: boolean): Promise<number> {
   let c: ApiClient;
   try { c = await ApiClient.connect(); } catch (err) {
-    process.stderr.write(`ccs_tool: Cannot open connection to cman, is it running ?${err instanceof ConnectError ? '' : ''}\n`);
+    const denied = err instanceof ConnectError && err.code === 'EACCES';
+    process.stderr.write(`ccs_tool: Cannot open connection to cman, ${denied ? 'permission denied.' : 'is it running ?'}\n`);
     return 1;
   }
   try {

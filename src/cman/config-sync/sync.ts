@@ -10,8 +10,8 @@ import { calculateQuorum } from '../quorum.js';
 import { getLogger, type Logger } from '../../log/index.js';
 import { ApiError, type ApiServer } from '../../api/index.js';
 import type { CcsHistory, CcsNodeResult, CcsUpdateResult } from '../../api/ccs.js';
-import type { AppCommand, JsonValue, ViewInfo } from '../membership/index.js';
-import type { CmanDaemon } from '../daemon.js';
+import type { AppCommand, JsonValue, KvEntry, ViewInfo } from '../membership/index.js';
+import type { CmanEvents } from '../daemon.js';
 import { loadClusterConfInWorker } from '../config-worker.js';
 import { parseClusterConf } from '../../config/index.js';
 import { CHUNK_BYTES, CONFIG_FRAME_TYPE, decodeChunkMessage, encodeChunkMessage } from './wire.js';
@@ -40,9 +40,12 @@ const MAX_ERROR_CHARS = 800;
  */
 const INLINE_PARSE_MAX_BYTES = 128 * 1024;
 
-/** Parse config bytes (already written to `file`): inline when small, else in a worker. */
-async function parseConfig(bytes: Buffer, file: string): Promise<ParseResult> {
-  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parseClusterConf(bytes.toString('utf8'), file);
+/**
+ * Parse config bytes (already written to `file`): inline when small, else in a worker. `label` is
+ * the name problems and the model carry (the path the file is installed at).
+ */
+async function parseConfig(bytes: Buffer, file: string, label = file): Promise<ParseResult> {
+  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parseClusterConf(bytes.toString('utf8'), label);
   return loadClusterConfInWorker(file);
 }
 
@@ -75,13 +78,25 @@ interface Fetch { readonly sha: string; size: number; readonly chunks: Map<numbe
 
 const fmtProblem = (p: ConfigProblem): string => `${p.file}:${p.line}: ${p.where}: ${p.message}`;
 
+/** What config sync needs of cman (CmanDaemon implements it; the unit test fakes it). */
+export interface ConfigSyncPort {
+  readonly events: { on<K extends keyof CmanEvents>(event: K, fn: (...args: CmanEvents[K]) => void): () => void };
+  view(): ViewInfo;
+  kv(): ReadonlyMap<string, KvEntry>;
+  propose(command: AppCommand): Promise<void>;
+  onAppFrame(msgType: number, fn: (from: number, payload: Buffer) => void): void;
+  sendAppFrame(to: number, msgType: number, payload: Uint8Array): boolean;
+  setRunningConfigVersion(version: number): void;
+  leave(remove: boolean): Promise<void>;
+}
+
 export interface ConfigSyncOptions {
   readonly config: ClusterConfig;
   readonly configPath: string;
   readonly stateDir: string;
   readonly nodeid: number;
-  readonly cman: CmanDaemon;
-  readonly api: ApiServer;
+  readonly cman: ConfigSyncPort;
+  readonly api: Pick<ApiServer, 'handle'>;
   readonly hooks: ConfigHooks;
 }
 
@@ -220,7 +235,7 @@ export class ConfigSync {
   private async validateBytes(bytes: Buffer, tmp: string, version: number): Promise<{ config: ClusterConfig } | { error: string }> {
     try { writeDurable(tmp, bytes); } catch (err) { return { error: `cannot write ${tmp}: ${(err as Error).message}` }; }
     let parsed: ParseResult;
-    try { parsed = await parseConfig(bytes, tmp); } catch (err) { return { error: (err as Error).message }; }
+    try { parsed = await parseConfig(bytes, tmp, this.opts.configPath); } catch (err) { return { error: (err as Error).message }; }
     return this.checkParsed(parsed, version);
   }
 

@@ -13,7 +13,14 @@ import { binPath, pidAlive, waitUntil } from '../../../src/demo/local-cluster.js
 export { waitUntil };
 
 export interface ScriptResource { readonly name: string; readonly script: string }
-export interface ServiceSpec { readonly name: string; readonly resources: readonly ScriptResource[]; readonly autostart?: boolean; readonly recovery?: string }
+export interface ServiceSpec {
+  readonly name: string;
+  readonly resources: readonly ScriptResource[];
+  readonly autostart?: boolean;
+  readonly recovery?: string;
+  /** A restricted, ordered failover domain of these node indexes (1-based). */
+  readonly domain?: readonly number[];
+}
 
 export interface PropagateClusterOptions {
   readonly nodes: number;
@@ -92,7 +99,9 @@ exit 0
 
   conf(version: number, services: readonly ServiceSpec[], extra = ''): string {
     const nodes = this.nodes.map((n) => `    <clusternode name="${n.name}" nodeid="${n.nodeid}" votes="1"><fence/></clusternode>`).join('\n');
-    const svcs = services.map((s) => `    <service name="${s.name}" autostart="${s.autostart === false ? 0 : 1}" recovery="${s.recovery ?? 'relocate'}">\n` +
+    const domains = services.filter((s) => s.domain !== undefined).map((s) => `      <failoverdomain name="${s.name}-dom" ordered="1" restricted="1">\n` +
+      s.domain!.map((i, k) => `        <failoverdomainnode name="${this.nodes[i - 1]!.name}" priority="${k + 1}"/>`).join('\n') + '\n      </failoverdomain>');
+    const svcs = services.map((s) => `    <service name="${s.name}"${s.domain !== undefined ? ` domain="${s.name}-dom"` : ''} autostart="${s.autostart === false ? 0 : 1}" recovery="${s.recovery ?? 'relocate'}">\n` +
       s.resources.map((r) => `      <script name="${r.name}" file="${r.script}"/>`).join('\n') + '\n    </service>').join('\n');
     return `<?xml version="1.0"?>
 <cluster name="proptest" config_version="${version}">
@@ -103,7 +112,7 @@ exit 0
 ${nodes}
   </clusternodes>
   <fencedevices/>
-  <rm status_poll_interval="1">
+  <rm status_poll_interval="1">${domains.length > 0 ? `\n    <failoverdomains>\n${domains.join('\n')}\n    </failoverdomains>` : ''}
 ${svcs}
   </rm>${extra}
 </cluster>

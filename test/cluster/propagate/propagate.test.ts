@@ -26,7 +26,8 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
   before(async function () {
     a = c.script('a'); b = c.script('b'); b2 = c.script('b2'); d = c.script('d');
     web = { name: 'web', resources: [{ name: 'a', script: a }, { name: 'b', script: b }] };
-    db = { name: 'db', resources: [{ name: 'd', script: d }] };
+    // A new service in a new restricted domain (node 3 only): the policy must learn the domain.
+    db = { name: 'db', resources: [{ name: 'd', script: d }], domain: [3] };
     // Only nodes 1 and 2 have the agent of type "probe" (as when a package is missing on a node).
     const probeDir = c.agentDir('probe');
     c.nodeEnv.set(n1.name, { CLUSTER_AGENT_PATH: probeDir });
@@ -55,7 +56,7 @@ describe('propagate: cman_tool version -r / ccs_tool with three clusterd process
     await c.waitVersion(2, 10_000);
     for (const f of files()) expect(f.equals(Buffer.from(v2Text))).to.equal(true);
     for (const n of c.nodes) expect((await c.command(n, 'cman_tool', ['version'])).stdout).to.equal('6.2.0 config 2\n');
-    await c.waitService('service:db', (s) => s === 'started', 'started', 30_000);
+    await c.waitService('service:db', (s, owner) => s === 'started' && owner === n3.name, `started on ${n3.name} (its restricted domain)`, 30_000);
   });
 
   it('a lower version and a broken file are refused with clear messages and change nothing on any node', async function () {
