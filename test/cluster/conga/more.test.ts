@@ -38,7 +38,8 @@ describe('conga: resource status and config propagation (real 3-node cluster)', 
     for (const n of NODES) {
       const r = await waitFor(`checked resources of chk via ${n}`, 20_000, async () => {
         const x = await daemonRequest<RgResources>(cluster, n, 'rg.resources', { service: 'chk' });
-        return x.resources.find((y) => y.id === 'script:chk-script')?.last !== null ? x : undefined;
+        const last = x.resources.find((y) => y.id === 'script:chk-script')?.last;
+        return last !== undefined && last !== null ? x : undefined;
       }, 200);
       expect(r!.owner).to.equal(owner);
       expect(r!.resources.map((x) => x.id)).to.deep.equal(['service:chk', 'script:chk-script']);
