@@ -129,8 +129,54 @@ export interface RgRequestEvent {
   readonly reply: RgReply;
 }
 
+/** One resource of a service's tree with its last status check on the owner (`rg.resources`). */
+export interface RgResourceStatus {
+  /** Tree path, e.g. `service:web/ip:10.0.0.5` (unique within the service). */
+  readonly path: string;
+  /** `type:primary`. */
+  readonly id: string;
+  /** Non-critical subtree left stopped by a failure (the service is PARTIAL). */
+  readonly disabled: boolean;
+  /** Last status check on the owner; null when none ran since the service started there. */
+  readonly last: null | {
+    /** status, monitor, or recover (a failed check followed by the agent's recover). */
+    readonly op: string;
+    readonly rc: number;
+    /** rgmanager's OCF text for rc. */
+    readonly rcText: string;
+    /** The verdict (a failure tolerated by __max_failures counts as ok, with tolerated). */
+    readonly ok: boolean;
+    readonly tolerated: boolean;
+    /** OCF_CHECK_LEVEL of the check. */
+    readonly depth: number;
+    readonly atMs: number;
+    readonly durationMs: number;
+    readonly timedOut: boolean;
+  };
+  /** Failed status checks since it was started on the owner. */
+  readonly failures: number;
+}
+
+export interface RgResources {
+  readonly service: string;
+  /** Node that answered from its executor (the owner), null when the service runs nowhere. */
+  readonly owner: string | null;
+  readonly state: RgStateName;
+  /** Start order; at most 256 rows (truncated says so). */
+  readonly resources: readonly RgResourceStatus[];
+  readonly truncated: boolean;
+  /** Owner's clock when answered (ms). */
+  readonly nowMs: number;
+}
+
 declare module './protocol.js' {
   interface ApiRequests {
+    /**
+     * Per-resource last status results of a service, answered by its owner's executor (the node
+     * taking the request asks the owner in an authenticated cluster frame). ENOENT: no such
+     * service; ETIMEDOUT: the owner did not answer within 3 s.
+     */
+    'rg.resources': { params: { service: string }; result: RgResources };
     /** Status snapshot for clustat (any node; its replicated copy). */
     'rg.status': { params: Record<string, never>; result: RgStatus };
     /**

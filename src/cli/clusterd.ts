@@ -66,7 +66,7 @@ const formatProblem = (p: ConfigProblem) => `${p.file}:${p.line}: ${p.where}: ${
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (typeof args === 'number') { process.exitCode = args; return; }
-  modules.push(congaModule(args.conga, args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined)); // web page, last to start
+  modules.push(congaModule(args.conga, args.runDir !== undefined || process.env['CLUSTER_RUN_DIR'] !== undefined, configHooks)); // web page, last to start
   let loaded;
   try {
     loaded = await loadClusterConfInWorker(args.conf);

@@ -6,6 +6,7 @@ import type { ClusterConfig } from '../config/index.js';
 import { ApiError, type ApiServer } from '../api/index.js';
 import type { CmanDaemon } from '../cman/daemon.js';
 import type { ClusterdModule } from '../cman/module.js';
+import type { ConfigHooks } from '../cman/config-sync/sync.js';
 import { resolveAddress } from '../cman/nodename.js';
 import type { JsonValue } from '../cman/membership/types.js';
 import { getLogger } from '../log/index.js';
@@ -165,16 +166,19 @@ export async function startConga(o: StartCongaOptions): Promise<CongaHandle> {
  * conga as a clusterd module (started last, stopped first). A failure to serve the page (port in
  * use, bad certificate) is logged and does not take the node out of the cluster.
  */
-export function congaModule(args: CongaArgs, runDirExplicit: boolean): ClusterdModule {
+export function congaModule(args: CongaArgs, runDirExplicit: boolean, hooks?: ConfigHooks): ClusterdModule {
   let handle: CongaHandle | undefined;
+  /** The running config after an online update (cman_tool version -r / the page's Propagate). */
+  let current: ClusterConfig | undefined;
   return {
     name: 'conga',
     async start(ctx) {
       const log = getLogger('conga', { node: ctx.node.name });
+      hooks?.register({ name: 'conga', activate: (config) => { current = config; } });
       try {
         handle = await startConga({
           args, runDir: ctx.runDir, runDirExplicit, nodeName: ctx.node.name, nodeAddress: await resolveAddress(ctx.node.name),
-          config: () => ctx.config, cman: ctx.cman, api: ctx.api,
+          config: () => current ?? ctx.config, cman: ctx.cman, api: ctx.api,
         });
       } catch (err) {
         log.error(`conga (web page) not started: ${(err as Error).message}`);

@@ -78,7 +78,7 @@ button:disabled { opacity:.5; cursor:not-allowed; }
 .state-started { color:var(--ok); font-weight:600; } .state-failed, .state-recovering, .offline { color:var(--bad); font-weight:600; }
 .state-stopped, .state-disabled { color:var(--mut); } .online { color:var(--ok); font-weight:600; }
 .flag { display:inline-block; padding:0 5px; border-radius:3px; background:#e3e8ef; font-size:11px; margin-right:3px; }
-.error { color:var(--bad); } .muted { color:var(--mut); }
+.error { color:var(--bad); } .muted { color:var(--mut); } .fence-status div, .rs { font-weight:400; }
 .grid { display:grid; grid-template-columns: 1fr 1fr; gap:16px; }
 @media (max-width:800px) { .grid { grid-template-columns:1fr; } }
 pre, textarea, .code, .gutter { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }

@@ -3,7 +3,9 @@
 // session's CSRF token in X-CSRF-Token, a JSON body, and is written to the audit log.
 import http from 'node:http';
 import https from 'node:https';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import type { CcsUpdateResult } from '../api/ccs.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,7 @@ import { fenceLayout, serviceDetail } from './views.js';
 import { ConfigValidator, ValidationBusyError } from './validate.js';
 import { PAGE_HTML, PAGE_CSS } from './page-html.js';
 import { CongaActions, ActionError } from './actions.js';
+import { FENCE_STATUS_TTL_MS, FenceStatusCache } from './fence-status.js';
 
 export interface CongaServerOptions {
   readonly nodeName: string;
@@ -41,6 +44,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Most open event streams per node. */
 export const MAX_EVENT_STREAMS = 64;
 const SESSION_COOKIE = 'conga_session';
+/** A propagation waits for every member's prepare (and a slow parse). */
+const PROPAGATE_TIMEOUT_MS = 60_000;
 const SSE_HEARTBEAT_MS = 15_000;
 
 const pageDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page');
@@ -89,6 +94,7 @@ export class CongaServer {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly assets = new Map<string, Buffer>();
   private readonly validator = new ConfigValidator();
+  private readonly fenceStatus: FenceStatusCache;
 
   constructor(private readonly opts: CongaServerOptions) {
     this.log = getLogger('conga', { node: opts.nodeName });
@@ -97,6 +103,7 @@ export class CongaServer {
     this.audit = new AuditLog(opts.stateDir);
     this.snapshots = new SnapshotSource(opts.link, opts.nodeName, opts.config().quorumd !== undefined, () => this.streams.size > 0);
     this.actions = new CongaActions(opts.link, this.snapshots, opts.config);
+    this.fenceStatus = new FenceStatusCache(opts.link);
     this.routes = this.makeRoutes();
   }
 
@@ -272,7 +279,10 @@ export class CongaServer {
         const id = decodeURIComponent(ctx.match[1]!);
         const detail = serviceDetail(this.opts.config(), id);
         if (detail === undefined) throw new HttpError(404, `no service ${id}`);
-        return { ...detail, ...(await this.actions.explain(id)) };
+        // The owner's last status result per resource (asked through this node's daemon).
+        const status = await this.opts.link.request('rg.resources', { service: id }, 5000)
+          .then((r) => ({ resources: r, resourcesError: null }), (err: Error) => ({ resources: null, resourcesError: err.message }));
+        return { ...detail, ...(await this.actions.explain(id)), ...status };
       }),
       r('GET', /^\/api\/services\/([^/]+)\/plan$/, 'viewer', async (ctx) => {
         const id = decodeURIComponent(ctx.match[1]!);
@@ -286,6 +296,9 @@ export class CongaServer {
         return this.actions.serviceAction(id, op, node);
       }, 'service'),
       r('GET', /^\/api\/fencing$/, 'viewer', async () => ({ ...fenceLayout(this.opts.config()), history: (await this.snapshots.fresh()).fenceHistory })),
+      r('GET', /^\/api\/fencing\/status$/, 'viewer', async () => ({
+        nodes: await this.fenceStatus.all(this.opts.config().nodes.map((n) => n.name)), ttlMs: FENCE_STATUS_TTL_MS,
+      })),
       r('POST', /^\/api\/fencing\/([^/]+)$/, 'admin', async (ctx) => {
         const node = decodeURIComponent(ctx.match[1]!);
         ctx.audit = { target: node, params: { confirm: str(ctx, 'confirm') ?? '' } };
@@ -294,8 +307,26 @@ export class CongaServer {
       }, 'fence'),
       r('GET', /^\/api\/config$/, 'viewer', async () => {
         const c = this.opts.config();
-        return { version: c.configVersion, file: c.file, text: c.text, propagate: false };
+        const history = await this.opts.link.request('ccs.history', {}).catch(() => undefined);
+        return { version: c.configVersion, file: c.file, text: c.text, propagate: history !== undefined };
       }),
+      r('GET', /^\/api\/config\/history$/, 'viewer', async () => this.opts.link.request('ccs.history', {})),
+      // The dry run: the daemon's own update code with dryRun (cman_tool version -r --dry-run); changes nothing.
+      r('POST', /^\/api\/config\/dry-run$/, 'admin', async (ctx) => {
+        const version = ctx.body['version'];
+        if (typeof version === 'number') return this.opts.link.request('ccs.rollback', { version, dryRun: true }, PROPAGATE_TIMEOUT_MS);
+        return this.propagateText(ctx, true);
+      }, undefined, true),
+      r('POST', /^\/api\/config\/propagate$/, 'admin', async (ctx) => this.propagateText(ctx, false), 'config-propagate'),
+      r('POST', /^\/api\/config\/rollback$/, 'admin', async (ctx) => {
+        const version = ctx.body['version'];
+        ctx.audit = { target: 'cluster.conf', params: { version } };
+        if (typeof version !== 'number' || !Number.isInteger(version)) throw new HttpError(400, 'version must be an integer');
+        this.checkBase(ctx);
+        const r = await this.opts.link.request('ccs.rollback', { version }, PROPAGATE_TIMEOUT_MS);
+        if (!r.activated) throw new HttpError(409, r.message);
+        return r;
+      }, 'config-rollback'),
       r('POST', /^\/api\/config\/validate$/, 'viewer', async (ctx) => {
         const text = str(ctx, 'text');
         if (text === undefined) throw new HttpError(400, 'text missing');
@@ -306,7 +337,6 @@ export class CongaServer {
           throw err;
         }
       }, undefined, true),
-      // POST /api/config/propagate joins when the daemon can propagate (issue 8: cman_tool version -r).
       r('GET', /^\/api\/users$/, 'admin', async () => ({
         users: [...this.opts.users.all().values()].map((u) => ({ name: u.name, role: u.role, changedMs: u.changedMs })),
       })),
@@ -334,6 +364,37 @@ export class CongaServer {
         return { records: lines.map((l) => { try { return JSON.parse(l) as unknown; } catch { return null; } }).filter((x) => x !== null).reverse() };
       }),
     ];
+  }
+
+  /** The running version the user saw must still run (what the dry run showed is what propagates). */
+  private checkBase(ctx: Ctx): void {
+    const base = ctx.body['baseVersion'];
+    const running = this.opts.config().configVersion;
+    if (base !== undefined && base !== running) throw new HttpError(409, `the running config is now version ${running}, not ${String(base)}: reload and check the diff again`);
+  }
+
+  /** ccs.update of an edited text: written to a private file in the state dir for the daemon to read, removed after. */
+  private async propagateText(ctx: Ctx, dryRun: boolean): Promise<CcsUpdateResult> {
+    const text = ctx.body['text'];
+    if (typeof text !== 'string') throw new HttpError(400, 'text missing');
+    if (!dryRun) ctx.audit = { target: 'cluster.conf', params: { bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex').slice(0, 16) } };
+    this.checkBase(ctx);
+    const dir = path.join(this.opts.stateDir, 'edits');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = path.join(dir, `cluster.conf.${randomBytes(6).toString('hex')}`);
+    await writeFile(file, text, { mode: 0o600 });
+    try {
+      const r = await this.opts.link.request('ccs.update', { file, dryRun }, PROPAGATE_TIMEOUT_MS);
+      if (!dryRun && !r.activated) throw new HttpError(409, r.message);
+      if (!dryRun) ctx.audit.params = { ...ctx.audit.params, fromVersion: r.fromVersion, toVersion: r.toVersion };
+      return r;
+    } catch (err) {
+      // Problems name the edited text, not the private file.
+      if (err instanceof Error) err.message = err.message.split(file).join('cluster.conf (edited)');
+      throw err;
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   private async login(ctx: Ctx): Promise<unknown> {

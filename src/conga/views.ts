@@ -54,6 +54,7 @@ export function serviceDetail(config: ClusterConfig, id: string): ServiceDetail 
   const rows: TreeRow[] = [];
   const walk = (el: RawElement, depth: number): void => {
     if (rows.length >= MAX_TREE_ROWS || depth > 32) return;
+    if (el.tag === 'action') return; // <action> overrides belong to their resource, they are no resource
     const ref = el.attrs['ref'];
     const def = ref !== undefined ? shared.get(`${el.tag}:${ref}`) : undefined;
     const attrs = { ...(def?.attrs ?? {}), ...el.attrs };

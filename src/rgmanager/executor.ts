@@ -116,6 +116,36 @@ interface StatusState {
   lastRunMs: Map<number, number>;
   lastOk: boolean;
   failureTimesMs: number[];
+  /** The last status check that ran (conga's per-resource view). */
+  last?: LastStatusCheck;
+  /** Failed status checks since the resource was last started. */
+  failures: number;
+}
+
+/** A resource's last status check on this node. */
+export interface LastStatusCheck {
+  /** The agent op that ran: status or monitor (recover when a failed check was followed by recover). */
+  readonly op: AgentOp;
+  readonly rc: number;
+  /** The check's verdict after recover and __max_failures (a tolerated failure counts as ok). */
+  readonly ok: boolean;
+  /** The agent itself failed but __max_failures forgave it. */
+  readonly tolerated: boolean;
+  readonly depth: number;
+  readonly atMs: number;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+}
+
+/** What the executor knows about one resource of a tree (statusReport). */
+export interface ResourceStatusReport {
+  readonly path: string;
+  /** type:primary */
+  readonly id: string;
+  /** Non-critical subtree left stopped (PARTIAL). */
+  readonly disabled: boolean;
+  readonly last: LastStatusCheck | null;
+  readonly failures: number;
 }
 
 /** Which agent op implements rgmanager's `status` for this agent (OCF agents only have monitor). */
@@ -330,7 +360,7 @@ export class Executor {
 
   private resetStatusTimers(n: TreeNode): void {
     const t = this.now();
-    const st: StatusState = { lastRunMs: new Map(), lastOk: true, failureTimesMs: [] };
+    const st: StatusState = { lastRunMs: new Map(), lastOk: true, failureTimesMs: [], failures: 0 };
     n.resource.actions.forEach((a, i) => {
       if (a.name === 'status' || a.name === 'monitor') st.lastRunMs.set(i, t);
     });
@@ -401,7 +431,7 @@ export class Executor {
     if (op === undefined) return true;
     let st = this.statusState.get(n.path);
     if (st === undefined) {
-      st = { lastRunMs: new Map(), lastOk: true, failureTimesMs: [] };
+      st = { lastRunMs: new Map(), lastOk: true, failureTimesMs: [], failures: 0 };
       this.statusState.set(n.path, st);
     }
     const now = this.now();
@@ -421,22 +451,46 @@ export class Executor {
     });
     let result = await this.runAgent(n, op, { depth: chosen.a.depth ?? 0, action: chosen.a });
     runs.push({ node: n, op, result });
+    const checkFailed = !result.ok;
     if (!result.ok && r.actions.some((a) => a.name === 'recover')) {
       this.log.notice(`${r.id} failed its status check; trying recover`, { service: serviceOf(n) });
       result = await this.runAgent(n, 'recover');
       runs.push({ node: n, op: 'recover', result });
     }
+    const depth = chosen.a.depth ?? 0;
+    const record = (ok: boolean, tolerated: boolean): void => {
+      if (checkFailed) st!.failures++;
+      st!.last = { op: runs[runs.length - 1]!.op, rc: result.rc, ok, tolerated, depth, atMs: now, durationMs: result.durationMs, timedOut: result.timedOut };
+    };
     if (!result.ok && n.maxFailures > 0) {
       st.failureTimesMs = st.failureTimesMs.filter((t) => now - t < n.failureExpireS * 1000);
       st.failureTimesMs.push(now);
       if (st.failureTimesMs.length <= n.maxFailures) {
         this.log.notice(`${r.id} status failure ${st.failureTimesMs.length} of ${n.maxFailures} tolerated within ${n.failureExpireS} s`, { service: serviceOf(n) });
         st.lastOk = true;
+        record(true, true);
         return true;
       }
     }
+    record(result.ok, false);
     st.lastOk = result.ok;
     return result.ok;
+  }
+
+  /**
+   * Per resource of a tree (start order, at most `limit` rows): its last status check here and
+   * failures since its start. Nothing is run.
+   */
+  statusReport(root: TreeNode, limit = 256): ResourceStatusReport[] {
+    const out: ResourceStatusReport[] = [];
+    const walk = (n: TreeNode): void => {
+      if (out.length >= limit) return;
+      const st = this.statusState.get(n.path);
+      out.push({ path: n.path, id: n.resource.id, disabled: this.disabled.has(n.path), last: st?.last ?? null, failures: st?.failures ?? 0 });
+      for (const c of childOrder(n, 'status')) walk(c);
+    };
+    walk(root);
+    return out;
   }
 
   /** Stop a non-critical subtree and leave it disabled: status skips it until it is started again. */

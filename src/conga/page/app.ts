@@ -250,7 +250,8 @@ function renderOverview(): void {
   const box = $('service-detail');
   if (selectedService === undefined) { box.replaceChildren(); detailShown = undefined; return; }
   const row = s.services?.find((v) => v.id === selectedService);
-  const sig = JSON.stringify([selectedService, row, s.members.map((m) => m.online)]);
+  // Also every 15 s: the owner's status checks move on without a snapshot change.
+  const sig = JSON.stringify([selectedService, row, s.members.map((m) => m.online), Math.floor(serverNow() / 15_000)]);
   if (detailShown?.sig === sig) return;
   detailShown = { id: selectedService, sig };
   void renderServiceDetail(selectedService, box);
@@ -330,21 +331,49 @@ interface Detail {
   tree: { depth: number; type: string; name: string; line: number; attrs: Record<string, string>; shared: boolean }[];
   domain: null | { name: string; ordered: boolean; restricted: boolean; nofailback: boolean; nodes: { name: string; priority: number; rank: number }[] };
   why: string[]; restarts: number | null;
+  resources: null | { owner: string | null; state: string; truncated: boolean; nowMs: number; resources: ResourceStatus[] };
+  resourcesError: string | null;
+}
+
+interface ResourceStatus {
+  path: string; id: string; disabled: boolean; failures: number;
+  last: null | { op: string; rc: number; rcText: string; ok: boolean; tolerated: boolean; depth: number; atMs: number; durationMs: number; timedOut: boolean };
+}
+
+/** Match the config rows (document order) to the owner's resources (start order) by type:name, each used once. */
+function statusCells(d: Detail): (HTMLElement | null)[] {
+  const pool = [...(d.resources?.resources ?? [])];
+  return d.tree.map((r) => {
+    if (d.resources === null || d.resources.owner === null) return null;
+    const i = pool.findIndex((x) => x.id === `${r.type}:${r.name}`);
+    if (i < 0) return h('span', { class: 'rs muted' }, ' · no status');
+    const x = pool.splice(i, 1)[0]!;
+    if (x.disabled) return h('span', { class: 'rs error', 'data-status': 'disabled' }, ' · stopped after a failure (non-critical)');
+    if (x.last === null) return h('span', { class: 'rs muted', 'data-status': 'none' }, ` · not checked yet${x.failures > 0 ? `, ${x.failures} failure(s)` : ''}`);
+    const l = x.last;
+    const status = l.tolerated ? 'tolerated' : l.ok ? 'ok' : 'failed';
+    return h('span', { class: `rs ${l.ok && !l.tolerated ? 'online' : 'error'}`, 'data-status': status, title: `${l.op} at depth ${l.depth}, ${l.durationMs} ms${l.timedOut ? ', timed out' : ''}` },
+      ` · ${status === 'ok' ? 'OK' : status === 'tolerated' ? 'failed (tolerated)' : 'FAILED'} rc ${l.rc} (${l.rcText}), ${l.op} depth ${l.depth}, ${time(l.atMs)}`,
+      x.failures > 0 ? `, ${x.failures} failure(s) since start` : '');
+  });
 }
 
 async function renderServiceDetail(id: string, box: HTMLElement): Promise<void> {
   let d: Detail;
   try { d = await api<Detail>('GET', `/api/services/${encodeURIComponent(id)}`); } catch (err) { box.replaceChildren(h('p', { class: 'error' }, (err as Error).message)); return; }
   const online = new Set(snap?.members.filter((m) => m.online).map((m) => m.name));
+  const cells = statusCells(d);
   box.replaceChildren(h('div', { class: 'card', id: 'detail' },
     h('h2', {}, `Service ${shortId(id)}`),
     h('div', { class: 'grid' },
       h('div', {},
         h('h3', {}, 'Resource tree'),
-        h('div', { class: 'tree code' }, ...d.tree.map((r) => h('div', { style: undefined, 'data-depth': String(r.depth) },
+        h('div', { class: 'tree code', id: 'resource-tree' }, ...d.tree.map((r, i) => h('div', { style: undefined, 'data-depth': String(r.depth), 'data-resource': `${r.type}:${r.name}` },
           '\u00a0'.repeat(r.depth * 3), h('span', { class: 't' }, r.type), ` ${r.name}`, r.shared ? h('span', { class: 'flag' }, 'shared') : null,
-          h('span', { class: 'muted' }, ` line ${r.line}`)))),
-        h('p', { class: 'muted' }, 'Last status results per resource are not reported by this daemon yet.')),
+          h('span', { class: 'muted' }, ` line ${r.line}`), cells[i]))),
+        h('p', { class: 'muted', id: 'resource-status-note' }, d.resourcesError !== null ? `Last status results unavailable: ${d.resourcesError}` :
+          d.resources?.owner == null ? 'Not running: no status checks.' :
+            `Last status checks on ${d.resources.owner} (as of ${time(d.resources.nowMs)})${d.resources.truncated ? '; only the first resources are shown' : ''}.`)),
       h('div', {},
         h('h3', {}, 'Failover domain'),
         d.domain === null ? h('p', {}, 'None: any member may run it.') : h('div', {},
@@ -369,6 +398,35 @@ interface Fencing {
   history: { victim: string; method: string | null; device: string | null; result: string; startedMs: number; durationMs: number | null; by: string | null; message: string }[] | null;
 }
 
+interface FenceStatus { node: string; outcome: string; power: 'on' | 'off' | null; atMs: number; error: string | null;
+  devices: { method: number; device: string; agent: string; ok: boolean; result: string }[] }
+/** The last device status check per node (kept across re-renders of the tab). */
+const fenceStatus = new Map<string, FenceStatus>();
+let fenceStatusBusy = false;
+
+function fenceStatusCell(node: string): HTMLElement {
+  const st = fenceStatus.get(node);
+  if (st === undefined) return h('td', { class: 'fence-status muted', 'data-node': node }, fenceStatusBusy ? 'checking…' : '—');
+  const good = st.outcome === 'success';
+  return h('td', { class: `fence-status ${good ? 'online' : 'error'}`, 'data-node': node, 'data-outcome': st.outcome },
+    st.error !== null ? `error: ${st.error}` : st.outcome === 'undefined' ? 'no fence method' :
+      `${good ? 'devices answer' : 'device check failed'}${st.power !== null ? `; power ${st.power}` : ''}`,
+    ...st.devices.map((d) => h('div', { class: d.ok ? 'muted' : 'error' }, `${d.method}.${d.device} (${d.agent}): ${d.result}`)),
+    h('div', { class: 'muted' }, `checked ${time(st.atMs)}`));
+}
+
+async function checkFenceStatus(): Promise<void> {
+  if (fenceStatusBusy) return;
+  fenceStatusBusy = true;
+  if (tab === 'fencing') void renderFencing(false);
+  try {
+    const r = await api<{ nodes: FenceStatus[] }>('GET', '/api/fencing/status');
+    for (const n of r.nodes) fenceStatus.set(n.node, n);
+  } catch (err) { toast(`device status: ${(err as Error).message}`, true); }
+  finally { fenceStatusBusy = false; }
+  if (tab === 'fencing') void renderFencing(false);
+}
+
 let fencingSig = '';
 const fencingSignature = (): string => snap === undefined ? '' :
   JSON.stringify([snap.fenceHistory?.length, snap.fenceHistory?.at(-1), snap.members.map((m) => [m.online, m.fence]), snap.features.fencing]);
@@ -380,13 +438,14 @@ async function renderFencing(first: boolean): Promise<void> {
   if (tab !== 'fencing') return;
   const status = new Map(snap?.members.map((m) => [m.name, m]));
   const nodes = h('table', { id: 'fence-nodes' },
-    h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Status'), h('th', {}, 'Methods (tried in order) and devices'), h('th', {}, '')),
+    h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Status'), h('th', {}, 'Methods (tried in order) and devices'), h('th', {}, 'Device status (fence_node -S)'), h('th', {}, '')),
     ...f.nodes.map((n) => h('tr', { 'data-node': n.name },
       h('td', {}, n.name),
       h('td', {}, status.get(n.name)?.online ? 'Online' : 'Offline', status.get(n.name)?.fence ? ` · ${status.get(n.name)!.fence}` : ''),
       h('td', {}, n.methods.length === 0 ? h('span', { class: 'error' }, 'no fence method: this node cannot be fenced') :
         h('ol', {}, ...n.methods.map((m) => h('li', {}, h('b', {}, m.name), ': ',
           m.devices.map((d) => `${d.name} (${d.agent}${Object.keys(d.args).length > 0 ? ` ${Object.entries(d.args).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''})`).join(' + '))))),
+      fenceStatusCell(n.name),
       h('td', {}, can('admin') && snap?.features.fencing ? h('button', { class: 'danger', onclick: () => void askFence(n.name) }, 'Fence this node…') : null))));
   const history = f.history === null ? h('p', { class: 'muted' }, 'This daemon keeps no fence history yet.') :
     f.history.length === 0 ? h('p', { class: 'muted' }, 'No fencing so far.') :
@@ -395,6 +454,8 @@ async function renderFencing(first: boolean): Promise<void> {
           h('td', { class: r.result === 'failed' ? 'error' : '' }, r.result, h('span', { class: 'muted' }, r.message !== '' ? ` — ${r.message}` : '')), h('td', {}, r.durationMs !== null ? `${r.durationMs} ms` : '—'), h('td', {}, r.by ?? '—'))));
   view.replaceChildren(
     h('div', { class: 'card' }, h('h2', {}, 'Fence methods per node'), nodes,
+      h('p', {}, h('button', { id: 'check-fence-status', disabled: fenceStatusBusy, onclick: () => void checkFenceStatus() }, 'Check device status'),
+        h('span', { class: 'muted' }, ' Asks each node\'s devices for its power state (status action, nothing is switched).')),
       h('p', { class: 'muted' }, `post_fail_delay ${f.postFailDelayS}s, post_join_delay ${f.postJoinDelayS}s`)),
     h('div', { class: 'card' }, h('h2', {}, 'Fence devices'), h('table', {}, h('tr', {}, h('th', {}, 'Device'), h('th', {}, 'Agent'), h('th', {}, 'Options')),
       ...f.devices.map((d) => h('tr', {}, h('td', {}, d.name), h('td', {}, d.agent), h('td', { class: 'code' }, Object.entries(d.args).map(([k, v]) => `${k}=${v}`).join(' ')))))),
@@ -425,17 +486,31 @@ interface Validation {
   problems: { severity: string; line: number; where: string; message: string }[];
 }
 
+interface UpdateResult {
+  dryRun: boolean; fromVersion: number; toVersion: number; changes: string[]; activated: boolean; message: string;
+  nodes: { name: string; ok: boolean; left?: boolean; error?: string }[];
+}
+interface History { runningVersion: number; clusterVersion: number | null; entries: { version: number; sha256: string; bytes: number; savedMs: number; running: boolean }[] }
+
+function changeList(id: string, r: UpdateResult): HTMLElement {
+  return h('div', { id },
+    h('p', {}, `Version ${r.fromVersion} → ${r.toVersion}: ${r.changes.length === 0 ? 'nothing to restart or reconfigure' : 'what would change on the running cluster:'}`),
+    r.changes.length > 0 ? h('ul', {}, ...r.changes.map((x) => h('li', {}, x))) : null);
+}
+
 async function renderConfig(): Promise<void> {
   const view = $('view');
   let c: { version: number; file: string; text: string; propagate: boolean };
   try { c = await api('GET', '/api/config'); } catch (err) { view.replaceChildren(h('p', { class: 'error' }, (err as Error).message)); return; }
+  const admin = can('admin');
   const gutter = h('div', { class: 'gutter', id: 'gutter' });
-  const ta = h('textarea', { id: 'config-text', spellcheck: 'false', readonly: !can('admin') }) as HTMLTextAreaElement;
+  const ta = h('textarea', { id: 'config-text', spellcheck: 'false', readonly: !admin }) as HTMLTextAreaElement;
   ta.value = c.text;
   const result = h('div', { id: 'config-result' });
-  const propagate = h('button', { id: 'propagate', class: 'primary', disabled: true }, 'Propagate (version -r)');
-  const dry = h('button', { id: 'dry-run', disabled: true }, 'Dry run');
+  const dryBox = h('div', { id: 'dry-run-box' });
+  const propagate = h('button', { id: 'propagate', class: 'primary', disabled: true }, 'Propagate (cman_tool version -r)…') as HTMLButtonElement;
   let seq = 0;
+  let lastDry: UpdateResult | undefined;
   const paintGutter = (bad: Set<number>) => {
     const n = ta.value.split('\n').length;
     gutter.replaceChildren(...Array.from({ length: n }, (_, i) => h('div', { class: bad.has(i + 1) ? 'bad' : '', 'data-line': String(i + 1) }, String(i + 1))));
@@ -443,13 +518,13 @@ async function renderConfig(): Promise<void> {
   };
   const validate = async () => {
     const mine = ++seq;
+    propagate.disabled = true;
+    lastDry = undefined;
     let v: Validation;
     try { v = await api<Validation>('POST', '/api/config/validate', { text: ta.value }); } catch (err) { result.replaceChildren(h('p', { class: 'error' }, (err as Error).message)); return; }
     if (mine !== seq) return;
     paintGutter(new Set(v.problems.filter((p) => p.severity === 'error').map((p) => p.line)));
     const ok = v.valid && v.versionProblem === null && v.changes.length > 0;
-    (propagate as HTMLButtonElement).disabled = !ok || !c.propagate || !can('admin');
-    (dry as HTMLButtonElement).disabled = !ok || !c.propagate || !can('admin');
     fill(result,
       h('p', { id: 'validity', class: v.valid ? 'online' : 'error' }, v.valid ? `Valid (config_version ${v.version ?? '?'})` : 'Not valid'),
       v.problems.length > 0 ? h('ul', { class: 'problems', id: 'problems' }, ...v.problems.map((p) =>
@@ -457,26 +532,81 @@ async function renderConfig(): Promise<void> {
       v.versionProblem !== null && v.changes.length > 0 ? h('p', { class: 'error', id: 'version-problem' }, v.versionProblem) : null,
       v.valid ? h('div', { id: 'diff' }, h('h3', {}, 'Difference from the running version'),
         v.changes.length === 0 ? h('p', { class: 'muted' }, 'No change.') : h('ul', {}, ...v.changes.map((x) => h('li', {}, x)))) : null,
-      !c.propagate ? h('p', { class: 'muted' }, 'This daemon cannot propagate a configuration yet: validation and diff only.') : null);
+      !c.propagate ? h('p', { class: 'muted' }, 'This daemon cannot propagate a configuration: validation and diff only.') : null);
+    dryBox.replaceChildren();
+    if (!ok || !c.propagate || !admin) return;
+    // The dry run: the daemon's own update code (cman_tool version -r --dry-run) says what would change.
+    dryBox.replaceChildren(h('p', { class: 'muted' }, 'Dry run…'));
+    try {
+      const r = await api<UpdateResult>('POST', '/api/config/dry-run', { text: ta.value, baseVersion: c.version });
+      if (mine !== seq) return;
+      lastDry = r;
+      dryBox.replaceChildren(h('h3', {}, 'Dry run'), changeList('dry-run', r));
+      propagate.disabled = false;
+    } catch (err) {
+      if (mine !== seq) return;
+      dryBox.replaceChildren(h('h3', {}, 'Dry run'), h('p', { class: 'error', id: 'dry-run-error' }, (err as Error).message));
+    }
   };
   let timer: number | undefined;
-  ta.addEventListener('input', () => { paintGutter(new Set()); clearTimeout(timer); timer = window.setTimeout(() => void validate(), 250); });
-  const send = async (dryRun: boolean) => {
+  ta.addEventListener('input', () => { paintGutter(new Set()); propagate.disabled = true; clearTimeout(timer); timer = window.setTimeout(() => void validate(), 250); });
+  propagate.addEventListener('click', () => void (async () => {
+    const dry = lastDry;
+    if (dry === undefined) return;
+    $('dialog-body').replaceChildren(h('h2', {}, `Propagate version ${dry.toVersion}?`),
+      h('p', {}, `Every member validates and stages it; it is activated on all of them or on none (cman_tool version -r).`), changeList('propagate-plan', dry));
+    $('dialog-ok').textContent = `Propagate version ${dry.toVersion}`;
+    if (!(await openDialog())) return;
+    const text = ta.value;
     try {
-      const r = await api<unknown>('POST', '/api/config/propagate', { text: ta.value, dryRun });
-      result.append(h('pre', { id: dryRun ? 'dry-run-result' : 'propagate-result' }, JSON.stringify(r, null, 2)));
-      if (!dryRun) toast('configuration propagated');
-    } catch (err) { toast(`refused: ${(err as Error).message}`, true); }
-  };
-  propagate.addEventListener('click', () => void send(false));
-  dry.addEventListener('click', () => void send(true));
+      const r = await api<UpdateResult>('POST', '/api/config/propagate', { text, baseVersion: c.version });
+      toast(r.message);
+      await renderConfig();
+    } catch (err) {
+      toast(`not propagated: ${(err as Error).message}`, true);
+      dryBox.append(h('p', { class: 'error', id: 'propagate-error' }, (err as Error).message));
+    }
+  })());
+  const historyBox = h('div', { id: 'history' }, h('p', { class: 'muted' }, 'Loading…'));
   view.replaceChildren(h('div', { class: 'card' },
     h('h2', {}, `cluster.conf (running version ${c.version})`),
     h('div', { class: 'editor' }, gutter, ta),
-    h('p', {}, dry, ' ', propagate),
-    result));
+    result, dryBox,
+    admin && c.propagate ? h('p', {}, propagate) : null),
+  h('div', { class: 'card' }, h('h2', {}, 'Versions kept on this node'), historyBox));
   paintGutter(new Set());
   void validate();
+  if (!c.propagate) { historyBox.replaceChildren(h('p', { class: 'muted' }, 'No version history on this daemon.')); return; }
+  try {
+    const hist = await api<History>('GET', '/api/config/history');
+    historyBox.replaceChildren(hist.entries.length === 0 ? h('p', { class: 'muted' }, 'None kept yet.') :
+      h('table', { id: 'versions' }, h('tr', {}, h('th', {}, 'Version'), h('th', {}, 'Saved'), h('th', {}, 'Size'), h('th', {}, 'SHA-256'), h('th', {}, '')),
+        ...hist.entries.slice().sort((x, y) => y.version - x.version).map((e) => h('tr', { 'data-version': String(e.version) },
+          h('td', {}, String(e.version), e.running ? h('span', { class: 'flag' }, 'running') : null),
+          h('td', {}, time(e.savedMs)), h('td', {}, `${e.bytes} B`), h('td', { class: 'code' }, e.sha256.slice(0, 12)),
+          h('td', {}, admin && !e.running ? h('button', { onclick: () => void askRollback(e.version, c.version) }, 'Roll back to this…') : null)))));
+  } catch (err) { historyBox.replaceChildren(h('p', { class: 'error' }, (err as Error).message)); }
+}
+
+async function askRollback(version: number, running: number): Promise<void> {
+  const body = $('dialog-body');
+  const ok = $('dialog-ok') as HTMLButtonElement;
+  body.replaceChildren(h('h2', {}, `Roll back to version ${version}?`), h('p', { class: 'muted' }, 'Dry run…'));
+  ok.textContent = 'Roll back';
+  ok.disabled = true;
+  void api<UpdateResult>('POST', '/api/config/dry-run', { version }).then((r) => {
+    body.replaceChildren(h('h2', {}, `Roll back to version ${version}?`),
+      h('p', {}, `Its content is propagated as the new version ${r.toVersion} (ccs_tool rollback ${version}).`), changeList('rollback-plan', r));
+    ok.disabled = false;
+  }, (err: Error) => body.append(h('p', { class: 'error' }, err.message)));
+  const confirmed = await openDialog();
+  ok.disabled = false;
+  if (!confirmed) return;
+  try {
+    const r = await api<UpdateResult>('POST', '/api/config/rollback', { version, baseVersion: running });
+    toast(r.message);
+  } catch (err) { toast(`rollback refused: ${(err as Error).message}`, true); }
+  await renderConfig();
 }
 
 // ---------------------------------------------------------------------------------- timeline

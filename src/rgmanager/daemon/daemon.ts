@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ClusterConfig, ClusterNode } from '../../config/types.js';
 import { getLogger, type Logger } from '../../log/index.js';
 import { ApiError, type ApiServer } from '../../api/index.js';
-import type { RgNodeStatus, RgReply, RgRequestParams, RgServiceStatus, RgStateName, RgStatus } from '../../api/rgmanager.js';
+import type { RgNodeStatus, RgReply, RgRequestParams, RgResources, RgServiceStatus, RgStateName, RgStatus } from '../../api/rgmanager.js';
 import type { JsonValue } from '../../cman/membership/index.js';
 import { RG_CODES, SERVICE_STATE_CODES, clusvcadmExitStatus, type RgCodeName } from '../policy/index.js';
 import { Executor } from '../executor.js';
@@ -15,6 +15,7 @@ import { buildResourceForest, type ResourceForest } from '../tree.js';
 import { kvValue, watchKv, type ClusterPort } from './replicated.js';
 import { Coordinator } from './coordinator.js';
 import { LocalServices } from './local.js';
+import { MAX_RESOURCE_ROWS, ResourceQueries, toResourceStatus, type FramePort } from './resources.js';
 import {
   answerKey, requestKey, svcKey, upKey, type UpRecord, type AnswerRecord, type FailureRecord, type RequestRecord, type ResultRecord, type ServiceRecord,
 } from './records.js';
@@ -36,6 +37,8 @@ export interface RgDaemonOptions {
   readonly runDir?: string;
   /** Environment for every agent (e.g. test directories). */
   readonly agentEnv?: Readonly<Record<string, string>>;
+  /** cman's application frames (rg.resources asks the owner); without it only local services answer. */
+  readonly frames?: FramePort;
 }
 
 export class RgManagerDaemon {
@@ -52,12 +55,39 @@ export class RgManagerDaemon {
   private rules: RuleSet | undefined;
   private forest: ResourceForest | undefined;
   private pendingConfig: ClusterConfig | undefined;
+  private readonly queries: ResourceQueries;
   /** The last reconfiguration's agent runs (the next one waits for them). */
   private reconfigTail: Promise<unknown> = Promise.resolve();
 
   constructor(private opts: RgDaemonOptions) {
     this.log = getLogger('rgmanager', { node: opts.node.name, subsys: 'rgmanager' });
+    this.queries = new ResourceQueries(opts.frames, (svc) => this.localResources(svc));
     this.registerApi(opts.api);
+  }
+
+  /** This node's answer to rg.resources: null when it does not run the service. */
+  private localResources(svc: string): RgResources | null {
+    const rows = this.local?.resourceReport(svc, MAX_RESOURCE_ROWS + 1);
+    if (rows === undefined) return null;
+    const rec = kvValue<ServiceRecord>(this.opts.port, svcKey(svc));
+    return { service: svc, owner: this.opts.node.name, state: rec?.v.state ?? 'started', resources: toResourceStatus(rows.slice(0, MAX_RESOURCE_ROWS)),
+      truncated: rows.length > MAX_RESOURCE_ROWS, nowMs: Date.now() };
+  }
+
+  /** rg.resources: the owner's executor answers (asked over the cluster when that is another node). */
+  private async resources(service: unknown): Promise<RgResources> {
+    if (typeof service !== 'string' || service === '') throw new ApiError('EINVAL', 'service missing');
+    const id = service.includes(':') ? service : `service:${service}`;
+    if (!this.opts.config.rm.services.some((s) => s.id === id)) throw new ApiError('ENOENT', `no service ${id}`);
+    const rec = kvValue<ServiceRecord>(this.opts.port, svcKey(id));
+    const state: RgStateName = rec?.v.state ?? 'stopped';
+    const none: RgResources = { service: id, owner: null, state, resources: [], truncated: false, nowMs: Date.now() };
+    const owner = rec?.v.owner ?? null;
+    if (owner === null || !['started', 'starting', 'stopping', 'recovering', 'migrating'].includes(state)) return none;
+    if (owner === this.opts.node.name) return this.localResources(id) ?? { ...none, owner };
+    const n = this.opts.config.nodes.find((x) => x.name === owner);
+    if (n === undefined || !this.opts.port.view().members.some((m) => m.nodeid === n.nodeid)) return { ...none, owner };
+    return (await this.queries.ask(n.nodeid, id, owner)) ?? { ...none, owner };
   }
 
   /** Load agents and trees, do "stop before start", then take part. */
@@ -280,6 +310,7 @@ export class RgManagerDaemon {
   private registerApi(api: ApiServer): void {
     api.handle('rg.status', () => this.status());
     api.handle('rg.request', (p) => this.request(p));
+    api.handle('rg.resources', (p) => this.resources((p as { service?: unknown } | null)?.service));
     api.handle('rg.lock', ({ op }) => {
       if (this.local === undefined) throw new ApiError('ENOTCONN', 'rgmanager is not running on this node');
       if (op === 'lock') this.local.locked = true;

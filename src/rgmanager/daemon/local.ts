@@ -5,7 +5,7 @@
 import type { ClusterConfig } from '../../config/types.js';
 import type { Logger } from '../../log/index.js';
 import type { JsonValue } from '../../cman/membership/index.js';
-import type { Executor } from '../executor.js';
+import type { Executor, ResourceStatusReport } from '../executor.js';
 import type { ResourceForest, TreeNode } from '../tree.js';
 import { findRoot } from '../tree.js';
 import type { LocalReconfigAccess } from './reconfig.js';
@@ -65,6 +65,13 @@ export class LocalServices {
     };
   }
   runningServices(): string[] { return [...this.running.keys()]; }
+
+  /** The executor's last status results for a service this node runs (undefined: not running here). */
+  resourceReport(id: string, limit: number): ResourceStatusReport[] | undefined {
+    const root = this.roots.get(id);
+    if (root === undefined || !this.running.has(id)) return undefined;
+    return this.executor.statusReport(root, limit);
+  }
 
   /** rgmanager's "stop before start": stop every service here without touching the shared state. */
   async stopBeforeStart(): Promise<void> {

@@ -25,7 +25,7 @@ export function clusterModules(hooks?: ConfigHooks): ClusterdModule[] {
     name: 'rgmanager',
     start: async (ctx: ClusterdContext) => {
       const log = getLogger('clusterd', { node: ctx.node.name });
-      rgmanager = new RgManagerDaemon({ config: ctx.config, node: ctx.node, port: ctx.cman, api: ctx.api, fenced: fenced!, runDir: ctx.runDir });
+      rgmanager = new RgManagerDaemon({ config: ctx.config, node: ctx.node, port: ctx.cman, api: ctx.api, fenced: fenced!, runDir: ctx.runDir, frames: ctx.cman });
       ctx.cman.bindPort(PORT_RGMANAGER);
       if (hooks !== undefined) registerRgReconfig(hooks, rgmanager);
       // Loading agents and "stop before start" run in the background: cman must keep its heartbeat.

@@ -2,7 +2,7 @@
 // rgmanager, script services), our simulated APC PDU as every node's fence device, users made with
 // bin/conga_passwd, and an HTTPS client that keeps cookies. Every wait polls with a deadline.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import os from 'node:os';
@@ -26,6 +26,10 @@ export interface CongaClusterOptions {
   /** Plain HTTP instead of HTTPS (loopback). */
   readonly plain?: boolean;
   readonly tokenMs?: number;
+  /** Extra attributes of <rm> (e.g. ` status_poll_interval="1"`). */
+  readonly rmAttrs?: string;
+  /** Extra services after web and db, given the test directory. */
+  readonly extraServices?: (dir: string) => string;
 }
 
 export function congaClusterConf(o: CongaClusterOptions, version = 1, extraServices = ''): string {
@@ -44,12 +48,12 @@ ${nodes}
   <fencedevices>
     <fencedevice name="apc" agent="fence_apc_snmp" ipaddr="${o.pdu.address}" ipport="${o.pdu.port}" community="private" power_wait="0"/>
   </fencedevices>
-  <rm>
+  <rm${o.rmAttrs ?? ''}>
     <failoverdomains>
       <failoverdomain name="ordered" ordered="1" restricted="1">${dom}</failoverdomain>
     </failoverdomains>
     <service name="web" domain="ordered" recovery="relocate"><script name="web-script" file="/bin/true"/></service>
-    <service name="db" recovery="restart" max_restarts="2" restart_expire_time="300"><script name="db-script" file="/bin/true"/></service>${extraServices}
+    <service name="db" recovery="restart" max_restarts="2" restart_expire_time="300"><script name="db-script" file="/usr/bin/true"/></service>${extraServices}
   </rm>
 </cluster>
 `;
@@ -65,10 +69,11 @@ export class CongaCluster {
   constructor(readonly o: CongaClusterOptions) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), `cs-conga-${o.label}-`));
     this.confPath = path.join(this.dir, 'cluster.conf');
-    writeFileSync(this.confPath, congaClusterConf(o));
+    writeFileSync(this.confPath, congaClusterConf(o, 1, o.extraServices?.(this.dir) ?? ''));
   }
 
   runDir(node: string): string { return path.join(this.dir, 'run', node); }
+  nodeConf(node: string): string { return path.join(this.runDir(node), 'cluster.conf'); }
   url(node: string): string { return `${this.o.plain ? 'http' : 'https'}://${node}:${this.o.httpPort}`; }
 
   async startPdu(): Promise<void> {
@@ -89,7 +94,10 @@ export class CongaCluster {
   start(node: string): ChildProcess {
     const runDir = this.runDir(node);
     mkdirSync(runDir, { recursive: true });
-    const args = [bin('clusterd'), '-f', this.confPath, '--node', node, '--run-dir', runDir, '--http-port', String(this.o.httpPort)];
+    // Each node its own cluster.conf (propagation writes every node's file), copied at its first start.
+    const conf = this.nodeConf(node);
+    if (!existsSync(conf)) copyFileSync(this.confPath, conf);
+    const args = [bin('clusterd'), '-f', conf, '--node', node, '--run-dir', runDir, '--http-port', String(this.o.httpPort)];
     if (this.o.plain) args.push('--http-plain');
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CLUSTER_LOG_LEVEL: 'info' } });
     const log = createWriteStream(path.join(this.dir, `${node}.log`), { flags: 'a' });

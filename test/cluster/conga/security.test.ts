@@ -5,11 +5,12 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CongaCluster, WebUser, request, waitFor } from './harness.js';
+import { CongaCluster, WebUser, congaClusterConf, request, waitFor } from './harness.js';
 import type { RgStatus } from '../../../src/api/rgmanager.js';
 import { createDemoLogin } from '../../../src/conga/demo.js';
 
 const NODE = '127.0.4.1';
+const SEC = { label: 'sec', addresses: [NODE], cmanPort: 8420, httpPort: 8421, pdu: { address: '127.0.4.20', port: 9920 } };
 
 interface Change { method: string; path: string; body: Record<string, unknown>; need: 'viewer' | 'operator' | 'admin' }
 
@@ -21,13 +22,16 @@ const CHANGES: Change[] = [
   { method: 'POST', path: '/api/users', body: { name: 'viewer1', role: 'admin' }, need: 'admin' },
   { method: 'DELETE', path: '/api/users/operator1', body: {}, need: 'admin' },
   { method: 'POST', path: '/api/logout', body: {}, need: 'viewer' },
+  // A valid next version of the node's own file: only the checks stand between it and the cluster.
+  { method: 'POST', path: '/api/config/propagate', body: { text: congaClusterConf(SEC, 2) }, need: 'admin' },
+  { method: 'POST', path: '/api/config/rollback', body: { version: 1 }, need: 'admin' },
 ];
 
 const RANK = { viewer: 1, operator: 2, admin: 3 };
 
 describe('conga security (real one-node cluster, HTTPS)', function () {
   this.timeout(120_000);
-  const cluster = new CongaCluster({ label: 'sec', addresses: [NODE], cmanPort: 8420, httpPort: 8421, pdu: { address: '127.0.4.20', port: 9920 } });
+  const cluster = new CongaCluster(SEC);
   const base = cluster.url(NODE);
   const users = { admin1: 'admin-pass-1', operator1: 'operator-pass-1', viewer1: 'viewer-pass-1' };
 
@@ -37,8 +41,9 @@ describe('conga security (real one-node cluster, HTTPS)', function () {
     const u = new WebUser(base);
     await u.login('admin1', users.admin1);
     const list = (await u.call('GET', '/api/users')).json<{ users: { name: string; role: string; changedMs: number }[] }>();
+    const conf = (await u.call('GET', '/api/config')).json<{ version: number }>().version;
     await u.call('POST', '/api/logout');
-    return `${svc} | ${list.users.map((x) => `${x.name}:${x.role}:${x.changedMs}`).join(',')} | fence ${s.fenceHistory.length}`;
+    return `${svc} | ${list.users.map((x) => `${x.name}:${x.role}:${x.changedMs}`).join(',')} | fence ${s.fenceHistory.length} | config ${conf} ${readFileSync(cluster.nodeConf(NODE), 'utf8')}`;
   };
 
   before(async () => {

@@ -238,6 +238,31 @@ describe('rgtree: executor runs real agent processes', function () {
     expect(existsSync(flag)).to.equal(false);
   });
 
+  it('statusReport: each resource\'s last check (op, rc, depth, time, tolerated) and failures since its start', async function () {
+    let now = 5_000;
+    const flag = path.join(dir, 'statusfail-report');
+    const ex = new Executor({ nowMs: () => now, logger: quiet });
+    const t = tree(`<service name="s"><rec name="a" log="${log}" statusfail="${flag}"/><rec name="b" log="${log}" fail="status recover" __max_failures="1" __failure_expire_time="60"/></service>`);
+    await ex.start(t);
+    expect(ex.statusReport(t).map((x) => [x.id, x.last, x.failures])).to.deep.equal([['service:s', null, 0], ['rec:a', null, 0], ['rec:b', null, 0]]);
+    writeFileSync(flag, '');
+    now = 30_000; // both status depths due: depth 10 runs
+    await ex.status(t);
+    const [, a, b] = ex.statusReport(t);
+    // a failed, recover fixed it: the check counts as one failure, the verdict is the recover's.
+    expect(a!.last).to.include({ op: 'recover', rc: 0, ok: true, tolerated: false, atMs: 30_000 });
+    expect(a!.failures).to.equal(1);
+    expect(b!.last).to.include({ op: 'recover', rc: 1, ok: true, tolerated: true, depth: 10 });
+    expect(b!.failures).to.equal(1);
+    now = 60_000;
+    await ex.status(t);
+    expect(ex.statusReport(t)[2]!.last).to.include({ ok: false, tolerated: false, atMs: 60_000 });
+    expect(ex.statusReport(t)[2]!.failures).to.equal(2);
+    expect(ex.statusReport(t, 2)).to.have.length(2);
+    await ex.start(t); // a start begins a new record
+    expect(ex.statusReport(t)[2]!.failures).to.equal(0);
+  });
+
   it('__max_failures/__failure_expire_time: failures within the window are tolerated up to the limit', async function () {
     let now = 0;
     const ex = new Executor({ nowMs: () => now, logger: quiet });
