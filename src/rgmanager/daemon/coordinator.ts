@@ -78,7 +78,9 @@ export class Coordinator {
 
   /**
    * rgmanager's membership: cman members whose rgmanager runs in their current incarnation
-   * (rg/up), as rgmanager counts only members listening on its port.
+   * (rg/up), as rgmanager counts only members listening on its port. Quorum is cman's, of its
+   * committed view (all cman members' votes, the qdisk votes when this partition holds the qdisk
+   * master, `cman_tool expected` / `votes` changes), not recomputed from rgmanager's members.
    */
   onView(v: ViewInfo): void {
     const online: string[] = [];
@@ -88,7 +90,12 @@ export class Coordinator {
       this.incs.set(n.name, m.incarnation);
       if (kvValue<UpRecord>(this.port, upKey(n.name))?.inc === m.incarnation) online.push(n.name);
     }
-    this.step({ type: 'membership', online });
+    const quorum = { quorate: v.quorate, totalVotes: v.totalVotes, expectedVotes: v.expectedVotes, quorum: v.quorum, qdiskHeld: v.qdiskVotes > 0 };
+    const before = this.engine.quorumView();
+    if (before.quorate !== quorum.quorate) {
+      this.log.notice(`policy: cman ${quorum.quorate ? 'quorate' : 'inquorate'} (votes ${quorum.totalVotes}, expected ${quorum.expectedVotes}, quorum ${quorum.quorum}${quorum.qdiskHeld ? ', qdisk' : ''})`);
+    }
+    this.step({ type: 'membership', online, quorum });
   }
 
   onFenceRecord(): void { this.syncFences(); }
