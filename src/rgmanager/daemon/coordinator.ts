@@ -29,6 +29,12 @@ export class Coordinator {
   private readonly seenFailures = new Map<string, number>();
   private nextRequestId = 1;
   private answers: { key: string; answer: AnswerRecord; requestKey: string }[] = [];
+  /** Services whose record may have changed since the last persist (config indices). */
+  private readonly dirty = new Set<number>();
+  /** Every record may have changed (activation, membership, quorum, fencing). */
+  private allDirty = true;
+  /** A persist waits for the writer to drain (records deferred by its limit on waiting writes). */
+  private persistQueued = false;
   private readonly writer: KvWriter;
   private tickTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -145,8 +151,33 @@ export class Coordinator {
       this.log.error(`policy refused ${ev.type}: ${(err as Error).message}`);
       return;
     }
+    this.markDirty(ev, decisions);
     for (const d of decisions) this.carryOut(d);
     this.syncFences(decisions.length > 0 || ev.type !== 'tick');
+  }
+
+  /**
+   * Which records a step may have changed: the services its decisions name and the event's own
+   * service; node-level events (membership, quorum, fencing) can touch any service without a
+   * decision (a hold released, a fenced node's services settled), so they mark all.
+   */
+  private markDirty(ev: PolicyEvent, decisions: readonly Decision[]): void {
+    switch (ev.type) {
+      case 'membership': case 'node-down': case 'node-up': case 'qdisk': case 'fence-result': case 'fence-override':
+        this.allDirty = true;
+        return;
+      case 'tick':
+        break;
+      default: {
+        const si = this.index.get(ev.service);
+        if (si !== undefined) this.dirty.add(si);
+      }
+    }
+    for (const d of decisions) {
+      if (d.op === 'fence') continue;
+      const si = this.index.get(d.service);
+      if (si !== undefined) this.dirty.add(si);
+    }
   }
 
   private carryOut(d: Decision): void {
@@ -210,15 +241,32 @@ export class Coordinator {
       this.log.notice(`${nv.name} is safe (${rec!.st}); its services may recover`, { reason: rec!.reason });
       let decisions: Decision[] = [];
       try { decisions = this.engine.step(ev, Date.now()).decisions; } catch (err) { this.log.error(`policy refused ${ev.type}: ${(err as Error).message}`); }
+      this.markDirty(ev, decisions);
       for (const d of decisions) this.carryOut(d);
       write = true;
     }
     if (write) this.persist();
   }
 
-  /** Write every changed service record and the node record (the writer skips unchanged ones). */
+  /**
+   * Write the records of the services the last steps touched (all after a node-level event) and
+   * the node record; the writer still skips a record equal to the committed one.
+   */
   private persist(): void {
-    for (const [si, id] of this.ids.entries()) {
+    const nodes: NodesRecord = { e: saveNodes(this.engine), inc: Object.fromEntries(this.incs) };
+    this.writer.set(NODES_KEY, nodes as unknown as JsonValue);
+    const which: Iterable<number> = this.allDirty ? this.ids.keys() : [...this.dirty].sort((a, b) => a - b);
+    this.allDirty = false;
+    this.dirty.clear();
+    let deferred = false;
+    for (const si of which) {
+      const id = this.ids[si]!;
+      if (!this.writer.hasRoom(svcKey(id))) {
+        // Too many writes waiting (thousands of services at activation): write it once they drain.
+        this.dirty.add(si);
+        deferred = true;
+        continue;
+      }
       const v = this.engine.service(id)!;
       const op = serviceOp(this.engine, si);
       const name = (i: number) => this.config.nodes[i]?.name ?? '?';
@@ -232,8 +280,13 @@ export class Coordinator {
       };
       this.writer.set(svcKey(id), rec as unknown as JsonValue);
     }
-    const nodes: NodesRecord = { e: saveNodes(this.engine), inc: Object.fromEntries(this.incs) };
-    this.writer.set(NODES_KEY, nodes as unknown as JsonValue);
+    if (deferred && !this.persistQueued) {
+      this.persistQueued = true;
+      void this.writer.idle('rg/s/').then(() => {
+        this.persistQueued = false;
+        if (!this.closed) this.persist();
+      });
+    }
     const answers = this.answers;
     this.answers = [];
     if (answers.length === 0) return;

@@ -55,3 +55,31 @@ describe('rgmanager coordinator: quorum from cman\'s committed view', () => {
     }
   });
 });
+
+describe('rgmanager coordinator: records written per step', () => {
+  const log = getLogger('test', { node: 'n1' });
+  let c: Coordinator | undefined;
+  afterEach(() => { c?.close(); c = undefined; });
+
+  it('with 2000 services, one start result reads and writes only that service\'s record', async () => {
+    const port = new FakePort([1, 2, 3], { quorate: true, quorum: 2, expected: 3, total: 3 });
+    port.up([1, 2, 3]);
+    c = new Coordinator(conf(3, 2000), port, log);
+    c.activate();
+    // More records than the writer lets wait at once: the rest follow as the first ones commit.
+    const end = Date.now() + 20_000;
+    while ([...port.kv().keys()].filter((k) => k.startsWith('rg/s/')).length < 2000 && Date.now() < end) await settle();
+    for (let i = 1; i <= 2000; i++) expect(port.svc(`service:s${i}`)?.op?.kind, `s${i}`).to.equal('start');
+    const op = port.svc('service:s1000')!.op!;
+    expect(op.kind).to.equal('start');
+    const reads = port.kvReads;
+    const writes = port.log.length;
+    const r = { opId: op.id, kind: 'start' as const, node: op.node, ok: true, ms: 0, message: '' };
+    port.put('rg/r/service:s1000', r);
+    c.onResult('service:s1000', r);
+    await settle();
+    expect(port.svc('service:s1000')?.v.state).to.equal('started');
+    expect(port.log.slice(writes + 1).map((x) => x.key)).to.deep.equal(['rg/s/service:s1000']);
+    expect(port.kvReads - reads, 'record reads for one result').to.be.below(50);
+  });
+});

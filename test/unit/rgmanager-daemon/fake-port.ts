@@ -52,7 +52,9 @@ export class FakePort implements ClusterPort {
     };
   }
   view(): ViewInfo { return this.current; }
-  kv(): ReadonlyMap<string, KvEntry> { return this.map; }
+  /** Calls of kv(): every read of a record (the coordinator's per-step cost). */
+  kvReads = 0;
+  kv(): ReadonlyMap<string, KvEntry> { this.kvReads++; return this.map; }
   put(key: string, value: JsonValue): void { this.apply({ op: 'put', key, value }); }
   propose(command: AppCommand): Promise<void> {
     return Promise.resolve().then(() => {
