@@ -66,7 +66,8 @@ export class Coordinator {
     this.onView(this.port.view());
     // Results and failures committed but not yet taken by the previous coordinator.
     for (const [key, r] of kvPrefix<ResultRecord>(this.port, 'rg/r/')) this.onResult(key.slice(5), r);
-    for (const [key, r] of kvPrefix<FailureRecord>(this.port, 'rg/f/')) this.seenFailures.set(key.slice(5), r.seq);
+    // Failures not yet acted on (they name the instance still recorded as running) are taken up.
+    for (const [key, r] of kvPrefix<FailureRecord>(this.port, 'rg/f/')) this.onFailure(key.slice(5), r);
     for (const [key, r] of kvPrefix<RequestRecord>(this.port, 'rg/q/')) {
       if (kvValue(this.port, key.replace(/^rg\/q\//, 'rg/a/')) === undefined) this.onRequest(key, r);
     }
@@ -122,7 +123,7 @@ export class Coordinator {
     if ((this.seenFailures.get(service) ?? -1) >= r.seq) return;
     this.seenFailures.set(service, r.seq);
     const si = this.index.get(service);
-    if (si === undefined || serviceOp(this.engine, si) !== undefined) return;
+    if (si === undefined || serviceOp(this.engine, si) !== undefined || r.opId !== this.seq[si]) return; // acted on, or an older instance
     const v = this.engine.service(service);
     if (v === undefined || v.owner !== r.node || v.state !== 'started') return; // stale
     this.log.notice(`status ${r.kind === 'failure' ? 'failure' : 'partial failure'} of ${service} on ${r.node}`, { service, reason: r.message });

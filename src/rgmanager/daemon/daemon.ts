@@ -88,6 +88,8 @@ export class RgManagerDaemon {
       if (!q.quorate) {
         this.log.warn('#1: Quorum Dissolved', { reason: 'quorum lost' });
         void this.local?.emergencyStop('quorum lost');
+      } else {
+        this.local?.quorumRegained();
       }
     }));
     await this.local.stopBeforeStart();
