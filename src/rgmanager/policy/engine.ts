@@ -987,8 +987,9 @@ export class PolicyEngine {
         continue;
       }
       const d = cfg.domain >= 0 ? this.domains[cfg.domain] : undefined;
-      const why = d !== undefined && d.restricted && !d.anyOnline ? 'restricted domain unavailable'
-        : cfg.exclusive ? 'no empty node for an exclusive service' : 'no allowed node is free (exclusive services)';
+      const why = !this.nodes.some((n) => n.online) ? 'no node online'
+        : d !== undefined && d.restricted && !d.anyOnline ? 'restricted domain unavailable'
+          : cfg.exclusive ? 'no empty node for an exclusive service' : 'no allowed node is free (exclusive services)';
       if (s.note !== why) {
         s.note = why;
         s.touched = true;
