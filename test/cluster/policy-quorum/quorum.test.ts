@@ -45,7 +45,7 @@ describe('cluster: rgmanager quorum is cman\'s', function () {
   this.timeout(300_000);
 
   describe('four nodes and a quorum disk split 2+2', () => {
-    const c = new TestCluster('pq-qdisk');
+    let c: TestCluster;
     let ns: NetNs | undefined;
     before(async function () {
       const why = await canUseNetns();
@@ -53,6 +53,7 @@ describe('cluster: rgmanager quorum is cman\'s', function () {
         if (inCi) throw new Error(`partition tests cannot run: ${why}`);
         this.skip();
       }
+      c = new TestCluster('pq-qdisk');
     });
     after(async () => { await cleanupCluster(c); await ns?.destroy(); });
 
@@ -129,7 +130,8 @@ describe('cluster: rgmanager quorum is cman\'s', function () {
   });
 
   describe('a lone survivor and cman_tool expected -e', () => {
-    const c = new TestCluster('pq-expected');
+    let c: TestCluster;
+    before(() => { c = new TestCluster('pq-expected'); });
     after(async () => { await cleanupCluster(c); });
 
     it('after expected -e 1 the survivor\'s rgmanager fences the others and runs every service', async () => {
