@@ -7,7 +7,7 @@ import path from 'node:path';
 import { TestCluster } from '../cman/harness.js';
 import { writeServiceScript } from '../rgmanager/harness.js';
 
-/** The fence agent; the device's `ipaddr` is the directory holding `<node>.pid`. */
+/** The fence agent; the device's `ipaddr` is the directory holding `<node>.pid` (and `unreachable.<node>`). */
 export function writeFenceAgent(dir: string): string {
   const file = path.join(dir, 'fence_pq');
   writeFileSync(file, `#!/bin/bash
@@ -17,6 +17,11 @@ while IFS='=' read -r k v; do
 done
 pid=$(cat "$d/$port.pid" 2>/dev/null)
 alive() { [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# unreachable.<node>: this node's power switch cannot be reached (e.g. behind the partition)
+unreachable() { [ -e "$d/unreachable.$port" ]; }
+case "$action" in
+  status|off|reboot|on) if unreachable; then echo "Failed: unable to connect to the power switch of $port" >&2; exit 1; fi;;
+esac
 case "$action" in
   metadata) echo '<?xml version="1.0" ?><resource-agent name="fence_pq" shortdesc="test power switch"><parameters/><actions><action name="on"/><action name="off"/><action name="reboot"/><action name="status"/><action name="monitor"/><action name="metadata"/></actions></resource-agent>'; exit 0;;
   monitor|list) exit 0;;

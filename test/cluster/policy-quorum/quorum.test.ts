@@ -1,12 +1,14 @@
-// rgmanager takes quorum from cman's committed view (127.0.6.1-30, cman ports 5641/5651):
-// a 4-node cluster with a quorum disk split 2+2 in a network namespace (nftables), and a lone
-// survivor revived with `cman_tool expected -e 1`.
+// rgmanager takes quorum from cman's committed view (127.0.6.1-30, cman ports 5641/5651/5661):
+// a 4-node cluster with a quorum disk split 2+2 in a network namespace (nftables) — once with the
+// fence devices reachable from the qdisk master's side, once without — and a lone survivor
+// revived with `cman_tool expected -e 1`.
 import { expect } from 'chai';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inCi } from '../../support/paths.js';
 import { NetNs, TestCluster, bin, canUseNetns, run, waitFor } from '../cman/harness.js';
-import { rgStatus, runningOn, serviceLog, service, rgRequest, cleanupCluster } from '../rgmanager/harness.js';
+import { rgStatus, runningOn, serviceLog, service, rgRequest, cleanupCluster, fenceHistory } from '../rgmanager/harness.js';
 import { pqClusterConf, startNode } from './harness.js';
 
 const ip = (n: number) => `127.0.6.${n}`;
@@ -17,6 +19,14 @@ function fenceLog(dir: string): { ms: number; node: string }[] {
   return readFileSync(f, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => {
     const [ms, , node] = l.split(' ');
     return { ms: Number(ms), node: node ?? '' };
+  });
+}
+
+function runBin(cmd: string, args: string[], runDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin(cmd), ...args], { env: { ...process.env, CLUSTER_RUN_DIR: runDir }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    child.stdin?.end('');
   });
 }
 
@@ -44,9 +54,49 @@ async function placeAll(c: TestCluster, nodes: string[], where: Record<string, s
 describe('cluster: rgmanager quorum is cman\'s', function () {
   this.timeout(300_000);
 
+  /** A 4-node cluster with a qdisk (3 votes, expected 7) in namespace `nsName`, s<i> placed on node i. */
+  async function qdiskCluster(c: TestCluster, ns: NetNs, nodes: string[], port: number): Promise<string[]> {
+    const disk = path.join(c.dir, 'qdisk.img');
+    const mk = await run(process.execPath, [bin('mkqdisk'), '-c', disk, '-l', 'pq']);
+    expect(mk.code, mk.out).to.equal(0);
+    const services = ['s1', 's2', 's3', 's4'];
+    const conf = c.writeConf('cluster.conf', pqClusterConf({
+      name: `pq${port}`, nodes, port, dir: c.dir, services, postFailDelayS: 3,
+      quorumd: { line: `  <quorumd interval="1" tko="4" votes="3" label="pq" cman_label="pq" device="${disk}"/>`, expectedVotes: 7, pollMs: 3000 },
+    }));
+    for (const n of nodes) startNode(c, n, conf, ns.name);
+    for (const n of nodes) {
+      await waitFor(`${n} quorate with 4 nodes and the qdisk votes`, 120_000, async () => {
+        const s = await c.status(n);
+        return s?.quorate === true && s.nodes === 4 && s.quorumDeviceVotes === 3 && s.totalVotes === 7;
+      });
+    }
+    const master = (await c.diag(nodes[0]!)).qdisk?.masterNodeid;
+    expect(master, 'qdisk master').to.equal(1);
+    await placeAll(c, nodes, Object.fromEntries(services.map((s, i) => [`service:${s}`, nodes[i]!])));
+    return services;
+  }
+
+  /** Split {1,2} | {3,4}: 3 and 4 emergency-stop s3, s4; 1 and 2 stay quorate with 2 + 3 qdisk votes. */
+  async function split(c: TestCluster, ns: NetNs, nodes: string[], services: string[], t0: number): Promise<void> {
+    await ns.partition([nodes[0]!, nodes[1]!], [nodes[2]!, nodes[3]!]);
+    for (const i of [2, 3]) {
+      await waitFor(`${nodes[i]} stopped ${services[i]} (emergency)`, 60_000, async () =>
+        serviceLog(c.dir, services[i]!).some((l) => l.ms >= t0 && l.op === 'stop' && l.node === nodes[i]));
+    }
+    for (const n of nodes.slice(0, 2)) {
+      await waitFor(`${n} quorate with 2 + qdisk`, 60_000, async () => {
+        const s = await c.status(n);
+        return s?.quorate === true && s.nodes === 2 && s.totalVotes === 5;
+      });
+    }
+  }
+
   describe('four nodes and a quorum disk split 2+2', () => {
     let c: TestCluster;
+    let c2: TestCluster;
     let ns: NetNs | undefined;
+    let ns2: NetNs | undefined;
     before(async function () {
       const why = await canUseNetns();
       if (why !== undefined) {
@@ -54,46 +104,16 @@ describe('cluster: rgmanager quorum is cman\'s', function () {
         this.skip();
       }
       c = new TestCluster('pq-qdisk');
+      c2 = new TestCluster('pq-qdisk-nofence');
     });
-    after(async () => { await cleanupCluster(c); await ns?.destroy(); });
+    after(async () => { await cleanupCluster(c); await cleanupCluster(c2); await ns?.destroy(); await ns2?.destroy(); });
 
     it('the side holding the qdisk master fences the other and recovers its services; the other emergency-stops', async () => {
       ns = await NetNs.create('cs-pq-1');
       const nodes = [1, 2, 3, 4].map(ip);
-      const disk = path.join(c.dir, 'qdisk.img');
-      const mk = await run(process.execPath, [bin('mkqdisk'), '-c', disk, '-l', 'pq']);
-      expect(mk.code, mk.out).to.equal(0);
-      const services = ['s1', 's2', 's3', 's4'];
-      const conf = c.writeConf('cluster.conf', pqClusterConf({
-        name: 'pqq', nodes, port: 5641, dir: c.dir, services, postFailDelayS: 3,
-        quorumd: { line: `  <quorumd interval="1" tko="4" votes="3" label="pq" cman_label="pq" device="${disk}"/>`, expectedVotes: 7, pollMs: 3000 },
-      }));
-      for (const n of nodes) startNode(c, n, conf, ns.name);
-      for (const n of nodes) {
-        await waitFor(`${n} quorate with 4 nodes and the qdisk votes`, 120_000, async () => {
-          const s = await c.status(n);
-          return s?.quorate === true && s.nodes === 4 && s.quorumDeviceVotes === 3 && s.totalVotes === 7;
-        });
-      }
-      const master = (await c.diag(nodes[0]!)).qdisk?.masterNodeid;
-      expect(master, 'qdisk master').to.equal(1);
-      const where = Object.fromEntries(services.map((s, i) => [`service:${s}`, nodes[i]!]));
-      await placeAll(c, nodes, where);
-
+      const services = await qdiskCluster(c, ns, nodes, 5641);
       const t0 = Date.now();
-      await ns.partition([nodes[0]!, nodes[1]!], [nodes[2]!, nodes[3]!]);
-      // The side without the qdisk master: cman inquorate, "#1: Quorum Dissolved", its services stopped.
-      for (const [i, n] of [[2, nodes[2]!], [3, nodes[3]!]] as const) {
-        await waitFor(`${n} stopped ${services[i]} (emergency)`, 60_000, async () =>
-          serviceLog(c.dir, services[i]!).some((l) => l.ms >= t0 && l.op === 'stop' && l.node === n));
-      }
-      // The side holding the master: quorate with 2 + 3 qdisk votes, fences 3 and 4, recovers s3 and s4.
-      for (const n of nodes.slice(0, 2)) {
-        await waitFor(`${n} quorate with 2 + qdisk`, 60_000, async () => {
-          const s = await c.status(n);
-          return s?.quorate === true && s.nodes === 2 && s.totalVotes === 5;
-        });
-      }
+      await split(c, ns, nodes, services, t0);
       for (const id of ['service:s3', 'service:s4']) {
         await waitFor(`${id} recovered on the quorate side`, 90_000, async () => {
           const s = await service(c, nodes[0]!, id);
@@ -126,6 +146,43 @@ describe('cluster: rgmanager quorum is cman\'s', function () {
       const st = await rgStatus(c, nodes[1]!);
       expect(st?.quorate).to.equal(true);
       expect(readFileSync(path.join(c.dir, `${nodes[2]}.log`), 'utf8')).to.match(/Quorum Dissolved/);
+    });
+
+    it('with the other side\'s fence devices unreachable, its services stay put until fence_ack_manual', async () => {
+      ns2 = await NetNs.create('cs-pq-2');
+      const nodes = [21, 22, 23, 24].map(ip);
+      const services = await qdiskCluster(c2, ns2, nodes, 5661);
+      for (const n of nodes.slice(2)) writeFileSync(path.join(c2.dir, `unreachable.${n}`), '');
+      const t0 = Date.now();
+      await split(c2, ns2, nodes, services, t0);
+      // Fencing fails and is retried; meanwhile s3 and s4 stay recorded on their nodes and start nowhere.
+      for (const v of nodes.slice(2)) {
+        await waitFor(`two failed fence attempts on ${v}`, 60_000, async () =>
+          (await fenceHistory(c2, nodes[0]!, v)).filter((h) => h.result === 'failed').length >= 2);
+      }
+      for (const [i, id] of [[2, 'service:s3'], [3, 'service:s4']] as const) {
+        expect(await service(c2, nodes[0]!, id), id).to.include({ state: 'started', owner: nodes[i] });
+        expect(serviceLog(c2.dir, services[i]!).filter((l) => l.ms >= t0 && l.op === 'start'), id).to.deep.equal([]);
+      }
+      expect(fenceLog(c2.dir)).to.deep.equal([]);
+      // The administrator powers the two nodes off by hand and acknowledges it.
+      await Promise.all([c2.kill(nodes[2]!), c2.kill(nodes[3]!)]);
+      const tAck = Date.now();
+      for (const v of nodes.slice(2)) {
+        const ack = await runBin('fence_ack_manual', ['-y', v], c2.runDir(nodes[0]!));
+        expect(ack.code, ack.stderr).to.equal(0);
+      }
+      for (const [i, s] of services.entries()) {
+        if (i < 2) { expect(serviceLog(c2.dir, s).filter((l) => l.ms >= t0), s).to.deep.equal([]); continue; }
+        const owner = await waitFor(`${s} recovered after fence_ack_manual`, 60_000, async () => {
+          const v = await service(c2, nodes[0]!, `service:${s}`);
+          return v?.state === 'started' && v.pending === null && (v.owner === nodes[0] || v.owner === nodes[1]) ? v.owner : undefined;
+        });
+        const starts = serviceLog(c2.dir, s).filter((l) => l.ms >= t0 && l.op === 'start');
+        expect(starts.map((l) => l.node), s).to.deep.equal([owner]);
+        expect(starts[0]!.ms, `${s} started before fence_ack_manual`).to.be.at.least(tAck);
+        expect(runningOn(c2.dir, s, nodes), s).to.deep.equal([owner]);
+      }
     });
   });
 
