@@ -29,6 +29,12 @@ export class Coordinator {
   private readonly seenFailures = new Map<string, number>();
   private nextRequestId = 1;
   private answers: { key: string; answer: AnswerRecord; requestKey: string }[] = [];
+  /** Services whose record may have changed since the last persist (config indices). */
+  private readonly dirty = new Set<number>();
+  /** Every record may have changed (activation, membership, quorum, fencing). */
+  private allDirty = true;
+  /** A persist waits for the writer to drain (records deferred by its limit on waiting writes). */
+  private persistQueued = false;
   private readonly writer: KvWriter;
   private tickTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -60,7 +66,8 @@ export class Coordinator {
     this.onView(this.port.view());
     // Results and failures committed but not yet taken by the previous coordinator.
     for (const [key, r] of kvPrefix<ResultRecord>(this.port, 'rg/r/')) this.onResult(key.slice(5), r);
-    for (const [key, r] of kvPrefix<FailureRecord>(this.port, 'rg/f/')) this.seenFailures.set(key.slice(5), r.seq);
+    // Failures not yet acted on (they name the instance still recorded as running) are taken up.
+    for (const [key, r] of kvPrefix<FailureRecord>(this.port, 'rg/f/')) this.onFailure(key.slice(5), r);
     for (const [key, r] of kvPrefix<RequestRecord>(this.port, 'rg/q/')) {
       if (kvValue(this.port, key.replace(/^rg\/q\//, 'rg/a/')) === undefined) this.onRequest(key, r);
     }
@@ -78,7 +85,9 @@ export class Coordinator {
 
   /**
    * rgmanager's membership: cman members whose rgmanager runs in their current incarnation
-   * (rg/up), as rgmanager counts only members listening on its port.
+   * (rg/up), as rgmanager counts only members listening on its port. Quorum is cman's, of its
+   * committed view (all cman members' votes, the qdisk votes when this partition holds the qdisk
+   * master, `cman_tool expected` / `votes` changes), not recomputed from rgmanager's members.
    */
   onView(v: ViewInfo): void {
     const online: string[] = [];
@@ -88,7 +97,12 @@ export class Coordinator {
       this.incs.set(n.name, m.incarnation);
       if (kvValue<UpRecord>(this.port, upKey(n.name))?.inc === m.incarnation) online.push(n.name);
     }
-    this.step({ type: 'membership', online });
+    const quorum = { quorate: v.quorate, totalVotes: v.totalVotes, expectedVotes: v.expectedVotes, quorum: v.quorum, qdiskHeld: v.qdiskVotes > 0 };
+    const before = this.engine.quorumView();
+    if (before.quorate !== quorum.quorate) {
+      this.log.notice(`policy: cman ${quorum.quorate ? 'quorate' : 'inquorate'} (votes ${quorum.totalVotes}, expected ${quorum.expectedVotes}, quorum ${quorum.quorum}${quorum.qdiskHeld ? ', qdisk' : ''})`);
+    }
+    this.step({ type: 'membership', online, quorum });
   }
 
   onFenceRecord(): void { this.syncFences(); }
@@ -109,7 +123,7 @@ export class Coordinator {
     if ((this.seenFailures.get(service) ?? -1) >= r.seq) return;
     this.seenFailures.set(service, r.seq);
     const si = this.index.get(service);
-    if (si === undefined || serviceOp(this.engine, si) !== undefined) return;
+    if (si === undefined || serviceOp(this.engine, si) !== undefined || r.opId !== this.seq[si]) return; // acted on, or an older instance
     const v = this.engine.service(service);
     if (v === undefined || v.owner !== r.node || v.state !== 'started') return; // stale
     this.log.notice(`status ${r.kind === 'failure' ? 'failure' : 'partial failure'} of ${service} on ${r.node}`, { service, reason: r.message });
@@ -138,8 +152,33 @@ export class Coordinator {
       this.log.error(`policy refused ${ev.type}: ${(err as Error).message}`);
       return;
     }
+    this.markDirty(ev, decisions);
     for (const d of decisions) this.carryOut(d);
     this.syncFences(decisions.length > 0 || ev.type !== 'tick');
+  }
+
+  /**
+   * Which records a step may have changed: the services its decisions name and the event's own
+   * service; node-level events (membership, quorum, fencing) can touch any service without a
+   * decision (a hold released, a fenced node's services settled), so they mark all.
+   */
+  private markDirty(ev: PolicyEvent, decisions: readonly Decision[]): void {
+    switch (ev.type) {
+      case 'membership': case 'node-down': case 'node-up': case 'qdisk': case 'fence-result': case 'fence-override':
+        this.allDirty = true;
+        return;
+      case 'tick':
+        break;
+      default: {
+        const si = this.index.get(ev.service);
+        if (si !== undefined) this.dirty.add(si);
+      }
+    }
+    for (const d of decisions) {
+      if (d.op === 'fence') continue;
+      const si = this.index.get(d.service);
+      if (si !== undefined) this.dirty.add(si);
+    }
   }
 
   private carryOut(d: Decision): void {
@@ -203,15 +242,32 @@ export class Coordinator {
       this.log.notice(`${nv.name} is safe (${rec!.st}); its services may recover`, { reason: rec!.reason });
       let decisions: Decision[] = [];
       try { decisions = this.engine.step(ev, Date.now()).decisions; } catch (err) { this.log.error(`policy refused ${ev.type}: ${(err as Error).message}`); }
+      this.markDirty(ev, decisions);
       for (const d of decisions) this.carryOut(d);
       write = true;
     }
     if (write) this.persist();
   }
 
-  /** Write every changed service record and the node record (the writer skips unchanged ones). */
+  /**
+   * Write the records of the services the last steps touched (all after a node-level event) and
+   * the node record; the writer still skips a record equal to the committed one.
+   */
   private persist(): void {
-    for (const [si, id] of this.ids.entries()) {
+    const nodes: NodesRecord = { e: saveNodes(this.engine), inc: Object.fromEntries(this.incs) };
+    this.writer.set(NODES_KEY, nodes as unknown as JsonValue);
+    const which: Iterable<number> = this.allDirty ? this.ids.keys() : [...this.dirty].sort((a, b) => a - b);
+    this.allDirty = false;
+    this.dirty.clear();
+    let deferred = false;
+    for (const si of which) {
+      const id = this.ids[si]!;
+      if (!this.writer.hasRoom(svcKey(id))) {
+        // Too many writes waiting (thousands of services at activation): write it once they drain.
+        this.dirty.add(si);
+        deferred = true;
+        continue;
+      }
       const v = this.engine.service(id)!;
       const op = serviceOp(this.engine, si);
       const name = (i: number) => this.config.nodes[i]?.name ?? '?';
@@ -225,8 +281,13 @@ export class Coordinator {
       };
       this.writer.set(svcKey(id), rec as unknown as JsonValue);
     }
-    const nodes: NodesRecord = { e: saveNodes(this.engine), inc: Object.fromEntries(this.incs) };
-    this.writer.set(NODES_KEY, nodes as unknown as JsonValue);
+    if (deferred && !this.persistQueued) {
+      this.persistQueued = true;
+      void this.writer.idle('rg/s/').then(() => {
+        this.persistQueued = false;
+        if (!this.closed) this.persist();
+      });
+    }
     const answers = this.answers;
     this.answers = [];
     if (answers.length === 0) return;

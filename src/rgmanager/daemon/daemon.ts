@@ -58,6 +58,8 @@ export class RgManagerDaemon {
   private readonly queries: ResourceQueries;
   /** The last reconfiguration's agent runs (the next one waits for them). */
   private reconfigTail: Promise<unknown> = Promise.resolve();
+  /** Last rg.service event published per service (JSON), to publish each change once. */
+  private readonly published = new Map<string, string>();
 
   constructor(private opts: RgDaemonOptions) {
     this.log = getLogger('rgmanager', { node: opts.node.name, subsys: 'rgmanager' });
@@ -124,6 +126,8 @@ export class RgManagerDaemon {
       if (!q.quorate) {
         this.log.warn('#1: Quorum Dissolved', { reason: 'quorum lost' });
         void this.local?.emergencyStop('quorum lost');
+      } else {
+        this.local?.quorumRegained();
       }
     }));
     await this.local.stopBeforeStart();
@@ -185,7 +189,7 @@ export class RgManagerDaemon {
       const id = key.slice(5);
       const rec = value as unknown as ServiceRecord;
       this.local?.onRecord(id, rec);
-      this.opts.api.publish('rg.service', { service: this.serviceStatus(id, rec), reason: rec.why });
+      this.publishService(id, rec);
     } else if (key.startsWith('rg/r/') && value !== undefined) {
       this.coordinator?.onResult(key.slice(5), value as unknown as ResultRecord);
     } else if (key.startsWith('rg/f/') && value !== undefined) {
@@ -198,6 +202,19 @@ export class RgManagerDaemon {
       const w = this.waiters.get(key);
       if (w !== undefined) { this.waiters.delete(key); w(value as unknown as AnswerRecord); }
     }
+  }
+
+  /**
+   * rg.service, once per visible change: a record is also rewritten for the policy's own
+   * bookkeeping (hold released, restart times, relocation plan, a new coordinator dropping request
+   * ids) and every record is delivered again when cman installs a snapshot; neither is a transition.
+   */
+  private publishService(id: string, rec: ServiceRecord): void {
+    const event = { service: this.serviceStatus(id, rec), reason: rec.why };
+    const text = JSON.stringify(event);
+    if (this.published.get(id) === text) return;
+    this.published.set(id, text);
+    this.opts.api.publish('rg.service', event);
   }
 
   /** SIGTERM: stop local services (peers take over once we have left). */

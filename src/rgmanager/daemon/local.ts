@@ -23,6 +23,8 @@ export class LocalServices {
   private readonly executed = new Map<string, number>();
   /** Services this node runs (started here, not stopped since). */
   private readonly running = new Map<string, number>();
+  /** Services the emergency stop stopped (op id they ran with), until quorum is back. */
+  private readonly emergencyStopped = new Map<string, number>();
   private readonly busy = new Set<string>();
   /** Services whose status failure was reported (wall clock); re-reported if still failing after FAILURE_REPORT_RETRY_MS. */
   private readonly failureReported = new Map<string, number>();
@@ -256,10 +258,27 @@ export class LocalServices {
     this.writer.set(failureKey(id), rec as unknown as JsonValue);
   }
 
+  /**
+   * Quorum is back: a service stopped here by the emergency stop whose record still shows it
+   * started here (no coordinator recorded the stop) is reported as a status failure, so the
+   * policy recovers it (rgmanager re-evaluates after "Quorum Regained").
+   */
+  quorumRegained(): void {
+    const stopped = [...this.emergencyStopped];
+    this.emergencyStopped.clear();
+    for (const [id, opId] of stopped) {
+      const rec = kvValue<ServiceRecord>(this.port, svcKey(id));
+      if (rec === undefined || rec.v.owner !== this.me || rec.v.state !== 'started' || rec.op !== null || rec.seq !== opId || this.running.has(id)) continue;
+      this.log.notice(`${id} was stopped while quorum was lost; reporting it for recovery`, { service: id, reason: 'quorum regained' });
+      this.reportFailure(id, opId, 'failure', 'stopped while quorum was lost (emergency stop)');
+    }
+  }
+
   /** Quorum lost: stop everything here at once, without waiting for anyone. */
   async emergencyStop(reason: string): Promise<void> {
     const ids = [...this.running.keys()];
     if (ids.length === 0) return;
+    for (const id of ids) this.emergencyStopped.set(id, this.running.get(id)!);
     this.log.warn(`emergency stop of ${ids.length} local service(s): ${reason}`, { reason });
     await Promise.all(ids.map(async (id) => {
       const r = await this.executor.stop(this.roots.get(id)!);

@@ -51,6 +51,9 @@ export class KvWriter {
     this.kick(key);
   }
 
+  /** Whether set(key, ...) would be taken now (not dropped for the limit on waiting writes). */
+  hasRoom(key: string): boolean { return this.desired.has(key) || this.desired.size < MAX_PENDING_WRITES; }
+
   /** The value waiting to be written for `key` (null = a delete), or undefined when none waits. */
   peek(key: string): JsonValue | null | undefined {
     const d = this.desired.get(key);

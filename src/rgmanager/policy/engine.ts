@@ -8,6 +8,7 @@ import {
   FLAG_FROZEN, FLAG_PARTIAL, PolicyInvariantError, RG_CODES, SERVICE_STATE_CODES,
   type Decision, type FenceStatus, type MigrateOutcome, type NodeView, type PolicyConfig, type PolicyEvent,
   type QuorumView, type RgCodeName, type ServiceStateName, type ServiceView, type StopMode, type UserOp,
+  type EngineSnapshot, type NodesSnapshot, type OperationSnapshot, type ServiceSnapshot,
 } from './types.js';
 
 /** node_should_start scores (rgmanager fo_domain.c). */
@@ -129,6 +130,8 @@ export class PolicyEngine {
   private exclusiveCount: Int32Array;
   private quorum: QuorumView;
   private previousQuorum = 0;
+  /** Quorum comes from the caller (cman's view), not from calculateQuorum over `online`. */
+  private externalQuorum = false;
   private out: Decision[] = [];
   /** Services whose state changed in this step (invariants are checked on them). */
   private changed: number[] = [];
@@ -197,6 +200,7 @@ export class PolicyEngine {
     c.exclusiveCount = Int32Array.from(this.exclusiveCount);
     c.quorum = { ...this.quorum };
     c.previousQuorum = this.previousQuorum;
+    c.externalQuorum = this.externalQuorum;
     c.now = this.now;
     return c;
   }
@@ -252,6 +256,7 @@ export class PolicyEngine {
       case 'membership': {
         const online = new Set<number>();
         for (const n of event.online) online.add(this.nodeIdx(n));
+        if (event.quorum !== undefined) this.takeQuorum(event.quorum);
         gained = this.applyMembership(online);
         break;
       }
@@ -353,7 +358,15 @@ export class PolicyEngine {
     return gained;
   }
 
+  private takeQuorum(q: QuorumView): void {
+    assert(Number.isFinite(q.quorum) && Number.isFinite(q.totalVotes) && Number.isFinite(q.expectedVotes), 'quorum values must be finite');
+    this.externalQuorum = true;
+    this.quorum = { quorate: q.quorate, totalVotes: q.totalVotes, expectedVotes: q.expectedVotes, quorum: q.quorum, qdiskHeld: q.qdiskHeld };
+    this.previousQuorum = q.quorum;
+  }
+
   private recomputeQuorum(allowDecrease: boolean): void {
+    if (this.externalQuorum) return; // cman's view decides (membership events carry it)
     const votes: number[] = [];
     let qdiskHeld = false;
     this.nodes.forEach((n, i) => {
@@ -974,8 +987,9 @@ export class PolicyEngine {
         continue;
       }
       const d = cfg.domain >= 0 ? this.domains[cfg.domain] : undefined;
-      const why = d !== undefined && d.restricted && !d.anyOnline ? 'restricted domain unavailable'
-        : cfg.exclusive ? 'no empty node for an exclusive service' : 'no allowed node is free (exclusive services)';
+      const why = !this.nodes.some((n) => n.online) ? 'no node online'
+        : d !== undefined && d.restricted && !d.anyOnline ? 'restricted domain unavailable'
+          : cfg.exclusive ? 'no empty node for an exclusive service' : 'no allowed node is free (exclusive services)';
       if (s.note !== why) {
         s.note = why;
         s.touched = true;
@@ -1017,6 +1031,82 @@ export class PolicyEngine {
   }
 
   /** Expensive full check (tests): per-node counts match the services. */
+  // ---------------------------------------------------------------- snapshot / restore
+
+  /** The operation in flight of the service with config index `index` (node indices), if any. */
+  operation(index: number): OperationSnapshot | undefined {
+    const op = this.svcs[index]?.op;
+    return op === undefined ? undefined : { kind: op.kind, node: op.node, target: op.target, purpose: op.purpose };
+  }
+
+  /** Request ids the engine still has to answer. */
+  pendingRequestIds(): number[] {
+    return this.svcs.map((s) => s.requestId).filter((r): r is number => r !== undefined);
+  }
+
+  /** The engine's record of the service with config index `index` (JSON-safe, small). */
+  serviceSnapshot(index: number): ServiceSnapshot {
+    const s = this.svcs[index];
+    if (s === undefined) throw new RangeError(`no service with index ${index}`);
+    const keep = Math.min(32, Math.max(1, this.svcCfg[index]!.maxRestarts + 1));
+    return {
+      st: s.state, ow: s.owner, lo: s.lastOwner, rs: s.restarts, rt: s.restartTimesMs.slice(-keep), lt: s.lastTransitionMs,
+      tc: s.touched, fl: s.flags, op: s.op === undefined ? null : { kind: s.op.kind, node: s.op.node, target: s.op.target, purpose: s.op.purpose },
+      rl: s.reloc === undefined ? null : { kind: s.reloc.kind, origin: s.reloc.origin, preferred: s.reloc.preferred, tried: [...s.reloc.tried], local: s.reloc.local },
+      rq: s.requestId ?? null, hd: s.hold,
+    };
+  }
+
+  /** The engine's per-node state and quorum. */
+  nodesSnapshot(): NodesSnapshot {
+    return { n: this.nodes.map((n) => [n.online, n.qdiskOk, n.fence, n.fenceRetryAtMs] as const), pq: this.previousQuorum, q: { ...this.quorum },
+      ...(this.externalQuorum ? { ext: true } : {}) };
+  }
+
+  /** Everything needed to continue in another engine built from the same config (see restore()). */
+  snapshot(): EngineSnapshot {
+    return { services: this.svcs.map((s) => this.serviceSnapshot(s.index)), nodes: this.nodesSnapshot() };
+  }
+
+  /**
+   * Load a snapshot (e.g. from the replicated records) into this engine, built from the same
+   * config. Services given as null/undefined keep their current state; a node snapshot of another
+   * node count is ignored. Per-node counts are recomputed; pending request ids are dropped (the
+   * requests of a dead coordinator are answered by the requesters' timeouts). Throws
+   * PolicyInvariantError when the snapshot names unknown nodes or breaks an invariant.
+   */
+  restore(snap: { readonly services: ReadonlyMap<number, ServiceSnapshot> | readonly (ServiceSnapshot | null | undefined)[]; readonly nodes?: NodesSnapshot | undefined }, nowMs: number): void {
+    const nodeOk = (i: number, what: string) => assert(Number.isInteger(i) && i >= -1 && i < this.nodes.length, `snapshot: bad node index ${i} (${what})`);
+    const nodes = snap.nodes;
+    if (nodes !== undefined && nodes.n.length === this.nodes.length) {
+      this.nodes = nodes.n.map(([online, qdiskOk, fence, fenceRetryAtMs]) => ({ online, qdiskOk, fence, fenceRetryAtMs }));
+      this.previousQuorum = nodes.pq;
+      this.quorum = { ...nodes.q };
+      this.externalQuorum = nodes.ext === true;
+    }
+    const entries: [number, ServiceSnapshot | null | undefined][] = snap.services instanceof Map ? [...snap.services.entries()]
+      : (snap.services as readonly (ServiceSnapshot | null | undefined)[]).map((r, i) => [i, r]);
+    for (const [index, r] of entries) {
+      const s = this.svcs[index];
+      if (s === undefined || r === null || r === undefined) continue;
+      assert(SERVICE_STATE_CODES[r.st] !== undefined, `snapshot: unknown state ${String(r.st)} of ${this.sid(index)}`);
+      nodeOk(r.ow, 'owner'); nodeOk(r.lo, 'last owner');
+      if (r.op !== null) { nodeOk(r.op.node, 'operation'); nodeOk(r.op.target, 'migration target'); }
+      s.state = r.st; s.owner = r.ow; s.lastOwner = r.lo; s.restarts = r.rs; s.restartTimesMs = [...r.rt]; s.lastTransitionMs = r.lt;
+      s.touched = r.tc; s.flags = r.fl;
+      s.op = r.op === null ? undefined : { kind: r.op.kind, node: r.op.node, target: r.op.target, purpose: r.op.purpose as Purpose };
+      s.reloc = r.rl === null ? undefined : { kind: r.rl.kind, origin: r.rl.origin, preferred: r.rl.preferred, tried: [...r.rl.tried], local: r.rl.local };
+      s.requestId = undefined; s.hold = r.hd;
+    }
+    this.count = new Int32Array(this.nodes.length);
+    this.exclusiveCount = new Int32Array(this.nodes.length);
+    for (const s of this.svcs) {
+      if (s.owner >= 0 && ACTIVE_STATES.has(s.state)) this.countIn(s.owner, s.index);
+      if (s.op?.kind === 'migrate' && s.op.target >= 0) this.countIn(s.op.target, s.index);
+    }
+    this.now = Math.max(this.now, nowMs);
+  }
+
   verifyCounts(): void {
     const c = new Int32Array(this.nodes.length);
     for (const s of this.svcs) {

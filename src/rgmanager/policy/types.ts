@@ -113,7 +113,13 @@ export type MigrateOutcome = 'ok' | 'relocate' | 'not-running' | 'error';
 
 export type PolicyEvent =
   /** The full membership as cman reports it (node names). Lost nodes are handled first, then gained. */
-  | { readonly type: 'membership'; readonly online: readonly string[] }
+  /**
+   * With `quorum` (the daemon passes cman's committed view: its quorate flag, Q, E and T including
+   * the qdisk votes of the partition holding the qdisk master and `cman_tool expected` changes),
+   * the engine takes quorum from it as is from then on and no longer computes it from `online`
+   * (which may be a subset of cman's members: rgmanager's membership).
+   */
+  | { readonly type: 'membership'; readonly online: readonly string[]; readonly quorum?: QuorumView }
   | { readonly type: 'node-down'; readonly node: string }
   | { readonly type: 'node-up'; readonly node: string }
   /** Whether this node's qdiskd currently holds the quorum disk (in the master's mask). */
@@ -184,6 +190,62 @@ export interface QuorumView {
   readonly quorum: number;
   /** True when the partition holds the quorum disk (its votes count). */
   readonly qdiskHeld: boolean;
+}
+
+/** An operation in flight, by config node index (snapshot form). */
+export interface OperationSnapshot {
+  readonly kind: 'start' | 'stop' | 'migrate' | 'convalesce';
+  readonly node: number;
+  /** migrate destination, else -1. */
+  readonly target: number;
+  /** Why the operation runs (stop purpose: disable, stop, emergency, recover, relocate, ...). */
+  readonly purpose: string;
+}
+
+/** A relocation plan in progress (snapshot form, node indices). */
+export interface RelocationSnapshot {
+  readonly kind: 'user' | 'failback' | 'recovery' | 'enable';
+  readonly origin: number;
+  readonly preferred: number;
+  readonly tried: readonly number[];
+  readonly local: boolean;
+}
+
+/**
+ * The engine's own record of one service: JSON-safe and small (well below 1 KiB), so a
+ * replicated record can carry it. Node references are config node indices (-1 = none).
+ * Field names are short on purpose: they are stored once per service in the replicated state.
+ */
+export interface ServiceSnapshot {
+  /** state */ readonly st: ServiceStateName;
+  /** owner */ readonly ow: number;
+  /** last owner */ readonly lo: number;
+  /** restarts */ readonly rs: number;
+  /** restart times in the window (ms, at most max_restarts + 1, at most 32) */ readonly rt: readonly number[];
+  /** last transition (ms) */ readonly lt: number;
+  /** touched by anyone (autostart=0 rule) */ readonly tc: boolean;
+  /** flags (frozen 1, partial 2) */ readonly fl: number;
+  /** operation in flight */ readonly op: OperationSnapshot | null;
+  /** relocation plan */ readonly rl: RelocationSnapshot | null;
+  /** pending user request id (not restored: requests do not survive a coordinator change) */ readonly rq: number | null;
+  /** held (not auto-started until the next membership change or user request) */ readonly hd: boolean;
+}
+
+/** The engine's per-node state and quorum. */
+export interface NodesSnapshot {
+  /** Per config node index: online, holds the qdisk, fence status, next fence retry (ms). */
+  readonly n: readonly (readonly [boolean, boolean, FenceStatus, number])[];
+  /** The quorum ratchet (cman's previous Q). */
+  readonly pq: number;
+  readonly q: QuorumView;
+  /** Quorum is taken from cman's view (membership events with `quorum`), not computed. */
+  readonly ext?: boolean;
+}
+
+/** The whole engine state: services by config index (`null` = never touched, initial state), nodes. */
+export interface EngineSnapshot {
+  readonly services: readonly (ServiceSnapshot | null)[];
+  readonly nodes: NodesSnapshot;
 }
 
 export class PolicyInvariantError extends Error {
