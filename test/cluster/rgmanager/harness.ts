@@ -171,8 +171,15 @@ export async function placeOn(cluster: TestCluster, nodes: string[], id: string,
 /** Start the nodes one after the other, each once the previous one answers on its socket. */
 export async function startNodes(cluster: TestCluster, nodes: string[], conf: string): Promise<void> {
   for (const n of nodes) {
-    cluster.start(n, conf);
-    await waitFor(`${n} answering`, 20_000, async () => (await cluster.status(n)) !== undefined);
+    const child = cluster.start(n, conf);
+    try {
+      await waitFor(`${n} answering`, 20_000, async () => (await cluster.status(n)) !== undefined);
+    } catch (err) {
+      // Say why: the daemon's exit status and the end of its log.
+      const logFile = path.join(cluster.dir, `${n}.log`);
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '(no log)';
+      throw new Error(`${(err as Error).message}; clusterd exit=${String(child.exitCode)} signal=${String(child.signalCode)}; log tail:\n${tail}`);
+    }
   }
 }
 
