@@ -13,7 +13,6 @@
 import { type FenceDriver, type PlugInfo, type PowerState, FenceError } from './driver.js';
 import type { FenceOptions } from './options.js';
 import type { AgentDefinition } from './spec.js';
-import { metadataXml, usageText } from './metadata.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -84,8 +83,9 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
   const done = (exitCode: 0 | 1 | 2, extra: Partial<ActionOutcome> = {}, errors: string[] = []): ActionOutcome =>
     ({ exitCode, stdout, errors, durationMs: elapsed(), ...extra });
 
-  if (action === 'metadata') return done(0, { stdout: [metadataXml(def, hooks.invokedAs).trimEnd()] });
-  if (action === 'manpage') return done(0, { stdout: [usageText(def, hooks.invokedAs).trimEnd()] });
+  // metadata.js is loaded only for these two (a status run of a bin/ agent does not need it)
+  if (action === 'metadata') return done(0, { stdout: [(await import('./metadata.js')).metadataXml(def, hooks.invokedAs).trimEnd()] });
+  if (action === 'manpage') return done(0, { stdout: [(await import('./metadata.js')).usageText(def, hooks.invokedAs).trimEnd()] });
   if (action === 'validate-all') return done(0);
 
   const plugs = def.hasPlugs ? options.plugs : [''];
