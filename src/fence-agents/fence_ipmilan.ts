@@ -4,7 +4,7 @@
 // codes follow fence-agents 4.x (../shared/peer/fence-agents/metadata/fence_ipmilan.xml).
 import { createHash } from 'node:crypto';
 import { type AgentDefinition, type DriverLog, type OptionSpec, commonOptions, methodOption, portAsIpOption } from './agent/spec.js';
-import { FenceError, type FenceDriver, type PowerState } from './agent/driver.js';
+import { FenceError, fenceErrorTexts, type FenceDriver, type PowerState } from './agent/driver.js';
 import type { FenceOptions } from './agent/options.js';
 import { IpmiLanClient, type IpmiLanClientOptions } from './ipmi/client.js';
 import type { LanAuthType, PrivilegeLevel } from './ipmi/codec.js';
@@ -155,7 +155,8 @@ function detailOf(err: unknown, what: string): string {
 
 function asFenceError(err: unknown, what: string): FenceError {
   if (err instanceof FenceError) return err;
-  if (err instanceof AuthenticationError) return new FenceError('login', err.message);
+  // Debian's fence_ipmilan says this for a wrong password or user (its status read fails first)
+  if (err instanceof AuthenticationError) return new FenceError('login', err.message, fenceErrorTexts.status);
   if (err instanceof TimeoutError) return new FenceError('timeout', err.message);
   if (err instanceof ProtocolError) {
     if (err.completionCode === 0xd4) return new FenceError('privileges', err.message);
@@ -197,6 +198,10 @@ export class IpmiFenceDriver implements FenceDriver {
       await this.client.connect();
       this.log('debug', wasOpen ? 'reusing the open IPMI session' : 'IPMI session established');
     } catch (err) {
+      // Debian's agent over IPMI 1.5 (lan): ipmitool gives up on a silent BMC before the agent's
+      // own timeout, so it prints the status text; over lanplus its retries outlast that timeout
+      // and it prints "Connection timed out" (as asFenceError does).
+      if (err instanceof TimeoutError && c.interface === 'lan') throw new FenceError('timeout', err.message, fenceErrorTexts.status);
       throw asFenceError(err, 'login');
     }
   }

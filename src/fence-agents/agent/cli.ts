@@ -77,7 +77,8 @@ export async function runAgentCli(def: AgentDefinition, argv: readonly string[],
   const outcome = await runAction(def, options, { invokedAs: io.invokedAs, log: emit });
   if (outcome.stdout.length > 0) io.stdout(outcome.stdout.join('\n') + '\n');
   // runAction already logged a failed ON half of a reboot; everything else is printed here.
-  if (outcome.exitCode === 1) for (const e of outcome.errors) emit('error', e);
+  // Upstream text first (scripts grep for fence-agents' texts), our explanation on the next line.
+  if (outcome.exitCode === 1) for (const line of outcome.errorLines) emit('error', line);
   return outcome.exitCode;
 }
 

@@ -10,7 +10,7 @@
 // - reboot reports the moment the OFF half is confirmed (onOffConfirmed) so a cluster can recover
 //   without waiting for the ON half; a failed ON half still prints "Success: Rebooted" and exits 0
 //   as upstream does, but the outcome says onConfirmed=false and carries the error text.
-import { type FenceDriver, type PlugInfo, type PowerState, FenceError } from './driver.js';
+import { type FenceDriver, type PlugInfo, type PowerState, FenceError, errorLines } from './driver.js';
 import type { FenceOptions } from './options.js';
 import type { AgentDefinition } from './spec.js';
 
@@ -32,8 +32,10 @@ export interface ActionOutcome {
   readonly exitCode: 0 | 1 | 2;
   /** Result lines for stdout ("Status: ON", "Success: Rebooted", list lines, XML). */
   readonly stdout: readonly string[];
-  /** Failure texts (fence-agents' "Failed: ..." plus our explanation), for stderr. */
+  /** Failure texts (fence-agents' "Failed: ..." plus our explanation on the same line). */
   readonly errors: readonly string[];
+  /** The same failures as stderr lines: each upstream text alone, then our explanation. */
+  readonly errorLines: readonly string[];
   /** Final power state read (status/on/off/reboot). */
   readonly power?: PowerState;
   /** ms from the start of the run until the OFF half was confirmed (off, reboot). */
@@ -42,6 +44,10 @@ export interface ActionOutcome {
   readonly onConfirmed?: boolean;
   readonly plugs?: readonly PlugInfo[];
   readonly durationMs: number;
+}
+
+function textOf(err: unknown): string {
+  return err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
 }
 
 /** At most this many status polls per wait, whatever power_timeout says. */
@@ -80,8 +86,8 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
   const log = (level: LogLevel, message: string) => hooks.log?.(level, message);
   const action = options.action;
   const stdout: string[] = [];
-  const done = (exitCode: 0 | 1 | 2, extra: Partial<ActionOutcome> = {}, errors: string[] = []): ActionOutcome =>
-    ({ exitCode, stdout, errors, durationMs: elapsed(), ...extra });
+  const done = (exitCode: 0 | 1 | 2, extra: Partial<ActionOutcome> = {}, failures: unknown[] = []): ActionOutcome =>
+    ({ exitCode, stdout, errors: failures.map(textOf), errorLines: failures.flatMap(errorLines), durationMs: elapsed(), ...extra });
 
   // metadata.js is loaded only for these two (a status run of a bin/ agent does not need it)
   if (action === 'metadata') return done(0, { stdout: [(await import('./metadata.js')).metadataXml(def, hooks.invokedAs).trimEnd()] });
@@ -95,8 +101,7 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
   try {
     driverOrUndefined = def.createDriver(options, log);
   } catch (err) {
-    const text = err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
-    return done(1, {}, [text]);
+    return done(1, {}, [err]);
   }
   const driver: FenceDriver = driverOrUndefined;
   let offConfirmedMs: number | undefined;
@@ -183,7 +188,7 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
       return done(0);
     }
     if (action !== 'status' && action !== 'on' && action !== 'off' && action !== 'reboot') {
-      if (driver.extraAction === undefined) return done(1, {}, [`Failed: Unrecognised action '${action}'`]);
+      if (driver.extraAction === undefined) return done(1, {}, [new FenceError('usage', undefined, `Failed: Unrecognised action '${action}'`)]);
       stdout.push(...await driver.extraAction(action, plugs));
       return done(0);
     }
@@ -233,20 +238,19 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
     if (!allOff && !await switchTo('off', 1)) throw new FenceError('waiting-off');
     confirmOff();
     let onConfirmed = false;
-    const errors: string[] = [];
+    const errors: unknown[] = [];
     try {
       onConfirmed = await switchTo('on', options.int('retry_on', 1));
-      if (!onConfirmed) errors.push('Failed: Timed out waiting to power ON');
+      if (!onConfirmed) errors.push(new FenceError('waiting-on'));
     } catch (err) {
-      errors.push(err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`);
+      errors.push(err);
     }
-    for (const e of errors) log('error', e);
+    for (const line of errors.flatMap(errorLines)) log('error', line);
     stdout.push('Success: Rebooted');
     return done(0, { power: onConfirmed ? 'on' : 'off', offConfirmedMs, onConfirmed }, errors);
   } catch (err) {
-    const text = err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
     log('debug', `${action} failed after ${elapsed()} ms${connected ? '' : ' (not connected)'}`);
-    return done(1, offConfirmedMs !== undefined ? { offConfirmedMs } : {}, [text]);
+    return done(1, offConfirmedMs !== undefined ? { offConfirmedMs } : {}, [err]);
   } finally {
     await driver.close().catch(() => undefined);
   }

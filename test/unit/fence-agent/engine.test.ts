@@ -220,6 +220,15 @@ describe('fence-agent CLI', () => {
     expect([q.code, q.err]).to.deep.equal([1, '']);
   });
 
+
+  it('prints the upstream text alone on the first ERROR line and our detail on the next', async () => {
+    const box = new Box({ 1: 'on' });
+    box.failConnect = new FenceError('login', 'wrong password for user "admin"', 'Failed: Unable to obtain correct plug status or plug is not available');
+    const r = await cli(box, ['-a', 'dev', '-n', '1', '-o', 'status']);
+    expect(r.code).to.equal(1);
+    const lines = r.err.trimEnd().split('\n').map((l) => l.replace(/^.*? ERROR: /, ''));
+    expect(lines).to.deep.equal(['Failed: Unable to obtain correct plug status or plug is not available', 'wrong password for user "admin"']);
+  });
   it('--help and -V exit 0', async () => {
     const box = new Box({});
     expect((await cli(box, ['-h'])).out).to.match(/^fence_test - test/);
