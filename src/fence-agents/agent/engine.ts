@@ -50,6 +50,9 @@ function textOf(err: unknown): string {
   return err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
 }
 
+/** Pause after the first status read that did not show the target state (then doubling). */
+const firstPollPauseMs = 25;
+
 /** At most this many status polls per wait, whatever power_timeout says. */
 const maxPollsPerWait = 10_000;
 
@@ -128,17 +131,24 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
     }
     await sleepMs(options.ms('power_wait'), hooks.signal);
   };
-  /** Poll until every plug is `target` or power_timeout passes. */
+  /**
+   * Poll until every plug is `target` or power_timeout passes. The first read comes right after
+   * power_wait; the pause between reads starts at firstPollPauseMs and doubles up to
+   * stonith_status_sleep (fencing.py sleeps stonith_status_sleep every time: a device that
+   * switches within 50 ms would cost a whole second).
+   */
   const waitFor = async (target: PowerState): Promise<boolean> => {
     const timeoutMs = options.ms('power_timeout');
     const deadline = performance.now() + timeoutMs;
-    const sleep = Math.max(10, options.ms('stonith_status_sleep', 1));
+    const maxPauseMs = Math.max(10, options.ms('stonith_status_sleep', 1));
+    let pauseMs = Math.min(firstPollPauseMs, maxPauseMs);
     for (let i = 0; i < maxPollsPerWait; i++) {
       const states = await getAll();
       if (states.every((s) => s === target)) return true;
       const left = deadline - performance.now();
       if (timeoutMs > 0 && left <= 0) return false;
-      await sleepMs(timeoutMs > 0 ? Math.min(sleep, left) : sleep, hooks.signal);
+      await sleepMs(timeoutMs > 0 ? Math.min(pauseMs, left) : pauseMs, hooks.signal);
+      pauseMs = Math.min(pauseMs * 2, maxPauseMs);
     }
     return false;
   };
