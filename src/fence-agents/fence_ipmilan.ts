@@ -4,7 +4,7 @@
 // codes follow fence-agents 4.x (../shared/peer/fence-agents/metadata/fence_ipmilan.xml).
 import { createHash } from 'node:crypto';
 import { type AgentDefinition, type DriverLog, type OptionSpec, commonOptions, methodOption, portAsIpOption } from './agent/spec.js';
-import { FenceError, type FenceDriver, type PowerState } from './agent/driver.js';
+import { FenceError, fenceErrorTexts, type FenceDriver, type PowerState } from './agent/driver.js';
 import type { FenceOptions } from './agent/options.js';
 import { IpmiLanClient, type IpmiLanClientOptions } from './ipmi/client.js';
 import type { LanAuthType, PrivilegeLevel } from './ipmi/codec.js';
@@ -101,24 +101,37 @@ export function ipmiSettings(o: FenceOptions): IpmiSettings {
 interface PoolEntry {
   client: IpmiLanClient;
   lastUseMs: number;
+  /** Fence runs using the session now (the idle sweeper leaves it alone meanwhile). */
+  users: number;
 }
 
 const pool = new Map<string, PoolEntry>();
 let poolSettings: { keepAliveMs: number; idleCloseMs: number; maxSessions: number } | undefined;
 let poolSweeper: NodeJS.Timeout | undefined;
+/** enableIpmiSessionPool() calls not yet matched by closeIpmiSessionPool() (several daemons in one process). */
+let poolUsers = 0;
 
 /**
  * Keep one IPMI session per BMC open between in-process fence runs (the fence daemon calls this
- * once). Sessions get a keep-alive every keepAliveMs and are closed after idleCloseMs unused.
- * Without it every run logs in and out, as fence-agents does.
+ * at start). Sessions get a keep-alive every keepAliveMs and are closed after idleCloseMs unused.
+ * Without it every run logs in and out, as fence-agents does. Calls are counted: the pool stays
+ * until as many closeIpmiSessionPool() calls came.
+ *
+ * Why a kept session cannot give a wrong answer: every power state the engine acts on is a fresh
+ * Get Chassis Status read in that run (nothing is cached between runs); a reply is accepted only
+ * for the request in flight (same rqSeq, netFn and command) with a session sequence number not
+ * seen before and at most 16 behind the newest, so a late reply to an earlier read is dropped; a
+ * kept session that stops answering is replaced by a new login and the command repeated there
+ * (off/on are idempotent, and OFF is still confirmed by a status read afterwards).
  */
 export function enableIpmiSessionPool(opts: { keepAliveMs?: number; idleCloseMs?: number; maxSessions?: number } = {}): void {
+  poolUsers++;
   poolSettings = { keepAliveMs: opts.keepAliveMs ?? 20_000, idleCloseMs: opts.idleCloseMs ?? 600_000, maxSessions: opts.maxSessions ?? 256 };
   if (poolSweeper === undefined) {
     poolSweeper = setInterval(() => {
       const now = performance.now();
       for (const [key, e] of pool) {
-        if (poolSettings !== undefined && now - e.lastUseMs > poolSettings.idleCloseMs) {
+        if (poolSettings !== undefined && e.users === 0 && now - e.lastUseMs > poolSettings.idleCloseMs) {
           pool.delete(key);
           void e.client.close();
         }
@@ -128,14 +141,29 @@ export function enableIpmiSessionPool(opts: { keepAliveMs?: number; idleCloseMs?
   }
 }
 
-/** Close every pooled session and stop pooling. */
+/** Close every pooled session and stop pooling (once every enable has its close). */
 export async function closeIpmiSessionPool(): Promise<void> {
+  poolUsers = Math.max(0, poolUsers - 1);
+  if (poolUsers > 0) return;
   poolSettings = undefined;
   if (poolSweeper !== undefined) clearInterval(poolSweeper);
   poolSweeper = undefined;
   const all = [...pool.values()];
   pool.clear();
   await Promise.all(all.map((e) => e.client.close()));
+}
+
+/** Counters over the pooled sessions (for diagnostics and tests). */
+export function ipmiSessionPoolStats(): { enabled: boolean; sessions: number; sessionsOpened: number; relogins: number; dropped: number } {
+  let sessionsOpened = 0;
+  let relogins = 0;
+  let dropped = 0;
+  for (const e of pool.values()) {
+    sessionsOpened += e.client.stats.sessionsOpened;
+    relogins += e.client.stats.relogins;
+    dropped += e.client.stats.dropped;
+  }
+  return { enabled: poolSettings !== undefined, sessions: pool.size, sessionsOpened, relogins, dropped };
 }
 
 function poolKey(c: IpmiSettings['client']): string {
@@ -155,7 +183,8 @@ function detailOf(err: unknown, what: string): string {
 
 function asFenceError(err: unknown, what: string): FenceError {
   if (err instanceof FenceError) return err;
-  if (err instanceof AuthenticationError) return new FenceError('login', err.message);
+  // Debian's fence_ipmilan says this for a wrong password or user (its status read fails first)
+  if (err instanceof AuthenticationError) return new FenceError('login', err.message, fenceErrorTexts.status);
   if (err instanceof TimeoutError) return new FenceError('timeout', err.message);
   if (err instanceof ProtocolError) {
     if (err.completionCode === 0xd4) return new FenceError('privileges', err.message);
@@ -167,7 +196,8 @@ function asFenceError(err: unknown, what: string): FenceError {
 
 export class IpmiFenceDriver implements FenceDriver {
   private client: IpmiLanClient | undefined;
-  private pooled = false;
+  /** The pool entry this run borrowed its session from, if any. */
+  private pooled: PoolEntry | undefined;
 
   constructor(private readonly s: IpmiSettings, private readonly log: DriverLog) {}
 
@@ -182,13 +212,14 @@ export class IpmiFenceDriver implements FenceDriver {
       const key = poolKey(c);
       let entry = pool.get(key);
       if (entry === undefined && pool.size < poolSettings.maxSessions) {
-        entry = { client: new IpmiLanClient({ ...c, keepAliveMs: poolSettings.keepAliveMs }), lastUseMs: performance.now() };
+        entry = { client: new IpmiLanClient({ ...c, keepAliveMs: poolSettings.keepAliveMs }), lastUseMs: performance.now(), users: 0 };
         pool.set(key, entry);
       }
       if (entry !== undefined) {
         entry.lastUseMs = performance.now();
+        entry.users++;
         this.client = entry.client;
-        this.pooled = true;
+        this.pooled = entry;
       }
     }
     this.client ??= new IpmiLanClient({ ...c, onDrop: (reason) => this.log('debug', `dropped a datagram: ${reason}`) });
@@ -197,6 +228,10 @@ export class IpmiFenceDriver implements FenceDriver {
       await this.client.connect();
       this.log('debug', wasOpen ? 'reusing the open IPMI session' : 'IPMI session established');
     } catch (err) {
+      // Debian's agent over IPMI 1.5 (lan): ipmitool gives up on a silent BMC before the agent's
+      // own timeout, so it prints the status text; over lanplus its retries outlast that timeout
+      // and it prints "Connection timed out" (as asFenceError does).
+      if (err instanceof TimeoutError && c.interface === 'lan') throw new FenceError('timeout', err.message, fenceErrorTexts.status);
       throw asFenceError(err, 'login');
     }
   }
@@ -252,7 +287,13 @@ export class IpmiFenceDriver implements FenceDriver {
   }
 
   async close(): Promise<void> {
-    if (this.client !== undefined && !this.pooled) await this.client.close().catch(() => undefined);
+    if (this.pooled !== undefined) {
+      this.pooled.users--;
+      this.pooled.lastUseMs = performance.now();
+    } else if (this.client !== undefined) {
+      await this.client.close().catch(() => undefined);
+    }
+    this.pooled = undefined;
     this.client = undefined;
   }
 }

@@ -18,6 +18,8 @@ import type { JsonValue, ViewInfo } from '../cman/membership/index.js';
 import { KvWriter, kvPrefix, kvValue, watchKv, type ClusterPort } from '../rgmanager/daemon/replicated.js';
 import { deviceRuns, fenceNode, statusNode, unfenceNode, type FenceRunResult } from './run.js';
 
+const ipmilanModule = () => import('../fence-agents/fence_ipmilan.js');
+
 export const HISTORY_SLOTS = 64;
 const MAX_BACKOFF_S = 60;
 
@@ -67,6 +69,8 @@ export class FenceDaemon {
   private readonly unwatch: (() => void)[] = [];
   private coordinator = false;
   private stopped = false;
+  /** This daemon holds one use of the IPMI session pool (start() .. stop()). */
+  private ipmiPool = false;
   private victimNow = 0;
   private nextSeq = 0;
   private unfenced = false;
@@ -88,9 +92,19 @@ export class FenceDaemon {
     this.unwatch.push(port.events.on('nodeLeft', (c) => this.onNodeLeft(c.name, c.generation, c.incarnation, c.reason)));
     this.unwatch.push(watchKv(port, 'fence/', (key, value) => this.onCommitted(key, value)));
     this.onView(port.view());
+    // Keep a logged-in session to each BMC between in-process fence runs (DESIGN.md "Fencing,
+    // fast and safe"); loaded on demand so a cluster without IPMI devices never loads the client.
+    if (!this.ipmiPool) {
+      this.ipmiPool = true;
+      void ipmilanModule().then((m) => m.enableIpmiSessionPool({ keepAliveMs: 20_000, idleCloseMs: 600_000 }));
+    }
   }
 
   stop(): void {
+    if (this.ipmiPool) {
+      this.ipmiPool = false;
+      void ipmilanModule().then((m) => m.closeIpmiSessionPool());
+    }
     this.stopped = true;
     for (const t of this.tasks.values()) { t.cancelled = true; t.wake?.(); }
     this.tasks.clear();

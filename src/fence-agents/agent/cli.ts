@@ -5,7 +5,6 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgv, parseStdinText, resolveOptions, UsageError, type FenceOptions } from './options.js';
 import { runAction, type LogLevel } from './engine.js';
-import { usageText } from './metadata.js';
 import type { AgentDefinition } from './spec.js';
 
 export interface CliIo {
@@ -56,7 +55,7 @@ export async function runAgentCli(def: AgentDefinition, argv: readonly string[],
     const parsed = argv.length > 0 ? parseArgv(def.options, argv) : parseStdinText(def.options, await io.readStdin());
     quiet = parsed.raw.has('quiet');
     for (const w of parsed.warnings) emit('warn', w);
-    if (parsed.raw.has('help')) { io.stdout(usageText(def, io.invokedAs)); return 0; }
+    if (parsed.raw.has('help')) { io.stdout((await import('./metadata.js')).usageText(def, io.invokedAs)); return 0; }
     if (parsed.raw.has('version')) { io.stdout(`${def.version}\n`); return 0; }
     options = resolveOptions(def, parsed.raw, { invokedAs: io.invokedAs, env: io.env });
   } catch (err) {
@@ -78,7 +77,8 @@ export async function runAgentCli(def: AgentDefinition, argv: readonly string[],
   const outcome = await runAction(def, options, { invokedAs: io.invokedAs, log: emit });
   if (outcome.stdout.length > 0) io.stdout(outcome.stdout.join('\n') + '\n');
   // runAction already logged a failed ON half of a reboot; everything else is printed here.
-  if (outcome.exitCode === 1) for (const e of outcome.errors) emit('error', e);
+  // Upstream text first (scripts grep for fence-agents' texts), our explanation on the next line.
+  if (outcome.exitCode === 1) for (const line of outcome.errorLines) emit('error', line);
   return outcome.exitCode;
 }
 

@@ -57,12 +57,24 @@ export const fenceErrorTexts: Readonly<Record<FenceErrorKind, string>> = {
 /** A failure with an upstream text (`kind`) and our own explanation (`detail`). */
 export class FenceError extends Error {
   readonly kind: FenceErrorKind;
+  /** The upstream text alone (what fence-agents prints; scripts grep for it). */
+  readonly head: string;
   readonly detail: string | undefined;
   constructor(kind: FenceErrorKind, detail?: string, text?: string) {
     const head = text ?? fenceErrorTexts[kind];
     super(detail !== undefined && detail !== '' ? `${head}${head.endsWith('.') ? '' : ':'} ${detail}` : head);
     this.name = 'FenceError';
     this.kind = kind;
+    this.head = head;
     this.detail = detail;
   }
+}
+
+/**
+ * stderr lines of a failure as the command-line agents print them: the upstream text alone on
+ * the first line (exactly what fence-agents prints), our explanation on the next one.
+ */
+export function errorLines(err: unknown): string[] {
+  if (err instanceof FenceError) return err.detail !== undefined && err.detail !== '' ? [err.head, err.detail] : [err.head];
+  return [fenceErrorTexts.generic, (err as Error).message];
 }

@@ -10,10 +10,9 @@
 // - reboot reports the moment the OFF half is confirmed (onOffConfirmed) so a cluster can recover
 //   without waiting for the ON half; a failed ON half still prints "Success: Rebooted" and exits 0
 //   as upstream does, but the outcome says onConfirmed=false and carries the error text.
-import { type FenceDriver, type PlugInfo, type PowerState, FenceError } from './driver.js';
+import { type FenceDriver, type PlugInfo, type PowerState, FenceError, errorLines } from './driver.js';
 import type { FenceOptions } from './options.js';
 import type { AgentDefinition } from './spec.js';
-import { metadataXml, usageText } from './metadata.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -33,8 +32,10 @@ export interface ActionOutcome {
   readonly exitCode: 0 | 1 | 2;
   /** Result lines for stdout ("Status: ON", "Success: Rebooted", list lines, XML). */
   readonly stdout: readonly string[];
-  /** Failure texts (fence-agents' "Failed: ..." plus our explanation), for stderr. */
+  /** Failure texts (fence-agents' "Failed: ..." plus our explanation on the same line). */
   readonly errors: readonly string[];
+  /** The same failures as stderr lines: each upstream text alone, then our explanation. */
+  readonly errorLines: readonly string[];
   /** Final power state read (status/on/off/reboot). */
   readonly power?: PowerState;
   /** ms from the start of the run until the OFF half was confirmed (off, reboot). */
@@ -44,6 +45,13 @@ export interface ActionOutcome {
   readonly plugs?: readonly PlugInfo[];
   readonly durationMs: number;
 }
+
+function textOf(err: unknown): string {
+  return err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
+}
+
+/** Pause after the first status read that did not show the target state (then doubling). */
+const firstPollPauseMs = 25;
 
 /** At most this many status polls per wait, whatever power_timeout says. */
 const maxPollsPerWait = 10_000;
@@ -81,11 +89,12 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
   const log = (level: LogLevel, message: string) => hooks.log?.(level, message);
   const action = options.action;
   const stdout: string[] = [];
-  const done = (exitCode: 0 | 1 | 2, extra: Partial<ActionOutcome> = {}, errors: string[] = []): ActionOutcome =>
-    ({ exitCode, stdout, errors, durationMs: elapsed(), ...extra });
+  const done = (exitCode: 0 | 1 | 2, extra: Partial<ActionOutcome> = {}, failures: unknown[] = []): ActionOutcome =>
+    ({ exitCode, stdout, errors: failures.map(textOf), errorLines: failures.flatMap(errorLines), durationMs: elapsed(), ...extra });
 
-  if (action === 'metadata') return done(0, { stdout: [metadataXml(def, hooks.invokedAs).trimEnd()] });
-  if (action === 'manpage') return done(0, { stdout: [usageText(def, hooks.invokedAs).trimEnd()] });
+  // metadata.js is loaded only for these two (a status run of a bin/ agent does not need it)
+  if (action === 'metadata') return done(0, { stdout: [(await import('./metadata.js')).metadataXml(def, hooks.invokedAs).trimEnd()] });
+  if (action === 'manpage') return done(0, { stdout: [(await import('./metadata.js')).usageText(def, hooks.invokedAs).trimEnd()] });
   if (action === 'validate-all') return done(0);
 
   const plugs = def.hasPlugs ? options.plugs : [''];
@@ -95,8 +104,7 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
   try {
     driverOrUndefined = def.createDriver(options, log);
   } catch (err) {
-    const text = err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
-    return done(1, {}, [text]);
+    return done(1, {}, [err]);
   }
   const driver: FenceDriver = driverOrUndefined;
   let offConfirmedMs: number | undefined;
@@ -123,17 +131,24 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
     }
     await sleepMs(options.ms('power_wait'), hooks.signal);
   };
-  /** Poll until every plug is `target` or power_timeout passes. */
+  /**
+   * Poll until every plug is `target` or power_timeout passes. The first read comes right after
+   * power_wait; the pause between reads starts at firstPollPauseMs and doubles up to
+   * stonith_status_sleep (fencing.py sleeps stonith_status_sleep every time: a device that
+   * switches within 50 ms would cost a whole second).
+   */
   const waitFor = async (target: PowerState): Promise<boolean> => {
     const timeoutMs = options.ms('power_timeout');
     const deadline = performance.now() + timeoutMs;
-    const sleep = Math.max(10, options.ms('stonith_status_sleep', 1));
+    const maxPauseMs = Math.max(10, options.ms('stonith_status_sleep', 1));
+    let pauseMs = Math.min(firstPollPauseMs, maxPauseMs);
     for (let i = 0; i < maxPollsPerWait; i++) {
       const states = await getAll();
       if (states.every((s) => s === target)) return true;
       const left = deadline - performance.now();
       if (timeoutMs > 0 && left <= 0) return false;
-      await sleepMs(timeoutMs > 0 ? Math.min(sleep, left) : sleep, hooks.signal);
+      await sleepMs(timeoutMs > 0 ? Math.min(pauseMs, left) : pauseMs, hooks.signal);
+      pauseMs = Math.min(pauseMs * 2, maxPauseMs);
     }
     return false;
   };
@@ -183,7 +198,7 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
       return done(0);
     }
     if (action !== 'status' && action !== 'on' && action !== 'off' && action !== 'reboot') {
-      if (driver.extraAction === undefined) return done(1, {}, [`Failed: Unrecognised action '${action}'`]);
+      if (driver.extraAction === undefined) return done(1, {}, [new FenceError('usage', undefined, `Failed: Unrecognised action '${action}'`)]);
       stdout.push(...await driver.extraAction(action, plugs));
       return done(0);
     }
@@ -233,20 +248,19 @@ export async function runAction(def: AgentDefinition, options: FenceOptions, hoo
     if (!allOff && !await switchTo('off', 1)) throw new FenceError('waiting-off');
     confirmOff();
     let onConfirmed = false;
-    const errors: string[] = [];
+    const errors: unknown[] = [];
     try {
       onConfirmed = await switchTo('on', options.int('retry_on', 1));
-      if (!onConfirmed) errors.push('Failed: Timed out waiting to power ON');
+      if (!onConfirmed) errors.push(new FenceError('waiting-on'));
     } catch (err) {
-      errors.push(err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`);
+      errors.push(err);
     }
-    for (const e of errors) log('error', e);
+    for (const line of errors.flatMap(errorLines)) log('error', line);
     stdout.push('Success: Rebooted');
     return done(0, { power: onConfirmed ? 'on' : 'off', offConfirmedMs, onConfirmed }, errors);
   } catch (err) {
-    const text = err instanceof FenceError ? err.message : `Failed: Generic error: ${(err as Error).message}`;
     log('debug', `${action} failed after ${elapsed()} ms${connected ? '' : ' (not connected)'}`);
-    return done(1, offConfirmedMs !== undefined ? { offConfirmedMs } : {}, [text]);
+    return done(1, offConfirmedMs !== undefined ? { offConfirmedMs } : {}, [err]);
   } finally {
     await driver.close().catch(() => undefined);
   }

@@ -3,7 +3,7 @@
 export type { ActionName, AgentDefinition, DriverLog, OptionSpec, OptionType, CommonOptionFeatures } from './spec.js';
 export { commonOptions, getoptText, longName, methodOption, portAsIpOption, localActions } from './spec.js';
 export type { FenceDriver, PlugInfo, PowerState, FenceErrorKind } from './driver.js';
-export { FenceError, fenceErrorTexts } from './driver.js';
+export { FenceError, fenceErrorTexts, errorLines } from './driver.js';
 export { FenceOptions, UsageError, parseArgv, parseKeyValues, parseStdinText, resolveOptions, optionsFromArgs, normaliseAction } from './options.js';
 export { metadataXml, usageText } from './metadata.js';
 export { runAction, type ActionOutcome, type EngineHooks, type LogLevel } from './engine.js';

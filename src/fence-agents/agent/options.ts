@@ -275,7 +275,7 @@ export function resolveOptions(def: AgentDefinition, raw: RawOptions, settings: 
     if (spec.type === 'select' && spec.choices !== undefined) {
       const hit = spec.choices.find((c) => c.toLowerCase() === v.toLowerCase());
       if (hit === undefined) {
-        throw new UsageError(`Failed: You have to enter a valid choice for --${longName(spec)} from the valid values: ${JSON.stringify(spec.choices)}`);
+        throw new UsageError(`Failed: You have to enter a valid choice for --${longName(spec)} from the valid values: [${(spec.choices ?? []).map((c) => `'${c}'`).join(', ')}]`);
       }
       values.set(spec.name, hit);
     } else if (spec.type === 'integer' && !/^-?\d+$/.test(v.trim())) {

@@ -4,7 +4,6 @@
 // dropped it.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { ChassisControl, Cmd, NetFn } from './codec.js';
 import type { ChassisControlCode, IpmiResponse, LanAuthType, PrivilegeLevel } from './codec.js';
 import { IpmiClientCore } from './client-core.js';

@@ -141,6 +141,36 @@ describe('fence-agent engine', () => {
     expect(unknown.errors[0]).to.match(/^Failed: Unable to obtain correct plug status or plug is not available/);
   });
 
+  it('polls right after the command, then backs off from 25 ms towards stonith_status_sleep', async function () {
+    // With fencing.py's fixed stonith_status_sleep (5 s here) the three reads that still show ON
+    // would cost 15 s and this test would hit its mocha timeout; the back-off costs 25+50+100 ms.
+    this.timeout(4000);
+    const box = new Box({ 1: 'on' });
+    const d = box.driver();
+    const readAtMs: number[] = [];
+    let readsAfterSet = -1;
+    const lagging: FenceDriver = {
+      ...d,
+      getPower: async (p) => {
+        if (readsAfterSet >= 0) {
+          readAtMs.push(performance.now());
+          readsAfterSet++;
+          return readsAfterSet >= 4 ? 'off' : 'on';   // the device shows OFF from the 4th read on
+        }
+        return d.getPower(p);
+      },
+      setPower: async () => { readsAfterSet = 0; },
+    };
+    const def: AgentDefinition = { ...agentFor(box), createDriver: () => lagging };
+    const options = resolveOptions(def, parseArgv(def.options,
+      ['-a', 'dev', '-n', '1', '-o', 'off', '--power-wait', '0', '--power-timeout', '30', '--stonith-status-sleep', '5']).raw, { env: {} });
+    const r = await runAction(def, options);
+    expect([r.exitCode, r.stdout]).to.deep.equal([0, ['Success: Powered OFF']]);
+    expect(readAtMs).to.have.length(4);
+    const gaps = readAtMs.slice(1).map((t, i) => t - (readAtMs[i] ?? t));
+    gaps.forEach((g, i) => expect(g, `pause ${i + 1}`).to.be.at.least([25, 50, 100][i]! - 2));
+  });
+
   it('delay waits before off/reboot only, before logging in', async () => {
     const box = new Box({ 1: 'on' });
     const logs: string[] = [];
@@ -220,6 +250,15 @@ describe('fence-agent CLI', () => {
     expect([q.code, q.err]).to.deep.equal([1, '']);
   });
 
+
+  it('prints the upstream text alone on the first ERROR line and our detail on the next', async () => {
+    const box = new Box({ 1: 'on' });
+    box.failConnect = new FenceError('login', 'wrong password for user "admin"', 'Failed: Unable to obtain correct plug status or plug is not available');
+    const r = await cli(box, ['-a', 'dev', '-n', '1', '-o', 'status']);
+    expect(r.code).to.equal(1);
+    const lines = r.err.trimEnd().split('\n').map((l) => l.replace(/^.*? ERROR: /, ''));
+    expect(lines).to.deep.equal(['Failed: Unable to obtain correct plug status or plug is not available', 'wrong password for user "admin"']);
+  });
   it('--help and -V exit 0', async () => {
     const box = new Box({});
     expect((await cli(box, ['-h'])).out).to.match(/^fence_test - test/);
