@@ -273,13 +273,9 @@ export class CmanDaemon {
       }
       case 'exit': {
         const by = o.by !== null ? this.nameOf(o.by) : 'unknown';
+        // The core reports every end of a clean leave as 'left' (also a kill that overtakes the news
+        // of our removal), so 'killed' and 'rejoin' here are real kills.
         if (o.reason === 'left') { void this.shutdown(o.message || 'left the cluster', 0); break; }
-        if (this.leaving) {
-          // We asked to leave and the cluster removed us; a kill that overtakes the news of our
-          // removal is still the end of a clean leave.
-          void this.shutdown(`left the cluster (removal confirmed by node ${o.by ?? 0}: ${o.message})`, 0);
-          break;
-        }
         const why = o.reason === 'killed'
           ? `cman killed by node ${o.by ?? 0} (${by}) because we were killed by cman_tool or other application`
           : `cman killed by node ${o.by ?? 0} (${by}) because we rejoined the cluster without a full restart`;
