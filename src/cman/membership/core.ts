@@ -496,11 +496,21 @@ class Core implements MembershipCore {
       }
     }
     if (this.leaderId !== null) return;
+    if (nowMs >= this.electionAt()) {
+      this.eager = false;
+      this.startElection(nowMs, false);
+    }
+  }
+
+  /** Follower without a leader: when it stands for election (+Infinity: it does not). */
+  private electionAt(): number {
     const formation = this.lastIndex() === 0;
     // Removed (the view without us is committed): wait to be told, or killed. A view without us that
     // is only in our log may never commit (its leader and voters may all have restarted): while we are
     // in the committed view we still stand, or a better log than ours could block every election.
-    if (!formation && !this.amMemberOfLogView() && (this.leaving || !isMember(this.appliedView, this.me, this.inc))) return;
+    if (!formation && !this.amMemberOfLogView() && (this.leaving || !isMember(this.appliedView, this.me, this.inc))) {
+      return Number.POSITIVE_INFINITY;
+    }
     let at = Math.max(this.promiseUntil, this.lastLeaderMs + this.tokenMs, this.startedMs + this.tokenMs + this.graceMs,
       this.nextElectionMs);
     // Stagger candidates so that they rarely split the vote: forming from scratch, lower nodeids first;
@@ -512,10 +522,52 @@ class Core implements MembershipCore {
       const prev = this.prevLeader === null ? -1 : this.ranks.get(this.prevLeader) ?? -1;
       at += ((this.rank - prev - 1 + 2 * n) % n) * this.staggerMs;
     }
-    if (nowMs >= at + this.jitter(this.term + 1)) {
-      this.eager = false;
-      this.startElection(nowMs, false);
+    return at + this.jitter(this.term + 1);
+  }
+
+  /**
+   * The earliest time at which a tick may change anything (send, time out, elect, or flip the quorate
+   * flag in `view`). Between deadlines ticks are no-ops, so the daemon sleeps until then or until
+   * a message or command arrives (each step may move the deadline). Never later than it must be;
+   * early is harmless.
+   */
+  nextDeadlineMs(nowMs: number): number {
+    if (!this.started) return nowMs;
+    if (this.role === 'stopped') return Number.POSITIVE_INFINITY;
+    // Every step ends with the timer checks (onTimers), so what was due by nowMs is done: only
+    // moments after nowMs count (a past one that did nothing must not make the daemon spin).
+    let next = Number.POSITIVE_INFINITY;
+    const future = (t: number) => { if (t > nowMs && t < next) next = t; };
+    // Quorate flips (reported as a view): a follower's lease plus grace, a leader's own lease.
+    future(this.quorateUntil + this.graceMs);
+    if (this.isLeaderLike()) future(this.leaseUntil());
+    if (this.pending.length > 0) {
+      const head = this.pending[0]!;
+      future(head.createdMs + this.commandTimeoutMs);
+      if (this.role !== 'leader' && head.sentTo === this.leaderId) future(head.lastSentMs + this.tokenMs / 2);
     }
+    if (this.leaving) future(this.leaveDeadlineMs);
+    if (this.role === 'leader') {
+      future(this.lastHeartbeatMs + this.heartbeatMs);
+      if (this.reform !== null) future(this.reform.atMs);
+      if (!this.amMemberOfLogView()) future(Math.max(this.leaderSinceMs + 2 * this.tokenMs, this.leaseUntil()));
+      // Failure detection and removals waiting for leases (the view-append rate limit is rechecked
+      // at every heartbeat, which is sooner than any of these could need).
+      for (const m of this.logView?.members ?? []) {
+        if (m.nodeid === this.me) continue;
+        const p = this.peers.get(m.nodeid);
+        if (p === undefined || p.inc !== m.incarnation) continue;
+        future(Math.max(p.lastReplyMs + this.tokenMs, this.leaseEnd(p) + this.graceMs, this.lastViewAppendMs + this.heartbeatMs));
+      }
+    } else if (this.role === 'candidate') {
+      future(this.roundEndMs);
+    } else if (this.leaderId !== null && this.leaderId !== this.me) {
+      future(this.lastLeaderMs + this.tokenMs);
+      if (this.hasState) future(Math.max(this.followStartMs, this.quorateUntil) + this.tokenMs);
+    } else {
+      future(this.electionAt());
+    }
+    return next;
   }
 
   private startElection(nowMs: number, reelect: boolean): void {
@@ -839,7 +891,13 @@ class Core implements MembershipCore {
     this.changes = later;
     this.lastViewAppendMs = nowMs;
     this.appendEntry(body);
-    for (const m of body.members) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
+    for (const m of body.members) {
+      if (m.nodeid === this.me) continue;
+      const p = this.peerFor(m.nodeid, m.incarnation, nowMs);
+      // A node added now gets a full token before it is suspected: its replies as a non-member
+      // (e.g. a restarted node that voted for us) were not counted, so its lastReplyMs is stale.
+      if (!isMember(view, m.nodeid, m.incarnation)) p.lastReplyMs = Math.max(p.lastReplyMs, nowMs);
+    }
     this.broadcastAppends(nowMs);
   }
 

@@ -144,7 +144,7 @@ export interface ViewInfo {
 // Inputs
 
 export type Input =
-  /** Clock tick: call at least every tokenMs/10 (the daemon uses a short interval, e.g. 20-50 ms). */
+  /** Clock tick: at nextDeadlineMs() (or at any fixed rate of at least every tokenMs/10). */
   | { readonly kind: 'tick' }
   /** A message from `from` (a nodeid the transport authenticated). */
   | { readonly kind: 'message'; readonly from: NodeId; readonly message: Message }
@@ -208,6 +208,12 @@ export interface MembershipStats {
 
 export interface MembershipCore {
   step(input: Input, nowMs: number): Output[];
+  /**
+   * When the core next needs a tick (ms on the step clock; +Infinity: only messages or commands can
+   * change anything). The daemon arms one timer for it instead of ticking at a fixed rate; ticking
+   * earlier or more often is harmless. Re-read after every step.
+   */
+  nextDeadlineMs(nowMs: number): number;
   /** Latest committed view as this node reports it at nowMs. */
   view(nowMs: number): ViewInfo;
   /** The replicated key/value state as applied on this node. */

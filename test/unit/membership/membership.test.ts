@@ -145,6 +145,43 @@ describe('membership core', () => {
     });
   });
 
+  describe('ticks at nextDeadlineMs (as the daemon drives the core)', () => {
+    it('forms, detects a crashed follower and a crashed leader with ticks only when due; idle followers rarely need one', () => {
+      const sim = new Sim(11, { nodes: 5, tokenMs: TOKEN, tickMs: 5, codec: true, deadlineTicks: true });
+      sim.faults = { lossRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 5 };
+      sim.startAll();
+      expect(sim.runUntil(() => sim.converged(), 10 * TOKEN), 'formed').to.not.equal(null);
+      const leader = leaderOf(sim);
+      for (const n of sim.nodes.values()) n.ticks = 0;
+      sim.run(10 * TOKEN);
+      for (const n of sim.nodes.values()) {
+        // The leader heartbeats every token/10; a follower hears it and needs a timer only rarely
+        // (a fixed 5 ms tick would be 2000 ticks here).
+        if (n.id === leader) expect(n.ticks, `leader node${n.id}`).to.be.within(90, 220);
+        else expect(n.ticks, `follower node${n.id}`).to.be.at.most(30);
+      }
+      const victim = leader === 5 ? 4 : 5;
+      sim.crash(victim);
+      expect(sim.runUntil(() => sim.converged(), 5 * TOKEN), 'follower crash detected').to.not.equal(null);
+      expect(memberIds(view(sim, leader))).to.not.include(victim);
+      sim.crash(leader);
+      expect(sim.runUntil(() => sim.converged(), 5 * TOKEN), 'leader crash handled').to.not.equal(null);
+      expect(leaderOf(sim)).to.not.equal(leader);
+    });
+
+    it('a stopped core needs no tick; a fresh one needs one at once', () => {
+      const core = createMembership({ nodeId: 1, incarnation: 1, nodes: [{ nodeid: 1, name: 'a', votes: 1 }, { nodeid: 2, name: 'b', votes: 1 }],
+        expectedVotes: 2, twoNode: false, qdiskVotes: 0, tokenMs: TOKEN, consensusMs: TOKEN });
+      expect(core.nextDeadlineMs(0)).to.equal(0);
+      core.step({ kind: 'tick' }, 0);
+      const next = core.nextDeadlineMs(0);
+      expect(next).to.be.greaterThan(0).and.at.most(2 * TOKEN); // it stands for election after token + grace
+      expect(core.step({ kind: 'tick' }, next - 1).filter((o) => o.kind === 'broadcast')).to.deep.equal([]);
+      core.step({ kind: 'command', reqId: 1, command: { op: 'leave', remove: false } }, next - 1);
+      expect(core.nextDeadlineMs(next)).to.equal(Number.POSITIVE_INFINITY);
+    });
+  });
+
   describe('joins and restarts', () => {
     it('a restarted node rejoins as a new incarnation', () => {
       const sim = cluster(3);
