@@ -101,8 +101,11 @@ export class CmanDaemon {
   private readonly names = new Map<number, string>();
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private readonly startedMs = Date.now();
-  private readonly tickMs: number;
+  /** With a quorum disk: tick at least this often (its votes are re-checked on ticks). */
+  private readonly qdiskTickMs: number;
+  /** One timer, armed for the core's next deadline (core.nextDeadlineMs). */
   private tickTimer: NodeJS.Timeout | undefined;
+  private tickAtMs = Number.POSITIVE_INFINITY;
   private nextReqId = 1;
   private lastView: ViewInfo | undefined;
   private viewSeq = 0;
@@ -120,9 +123,9 @@ export class CmanDaemon {
     const { config, node } = opts;
     this.log = getLogger('cman', { node: node.name });
     for (const n of config.nodes) this.names.set(n.nodeid, n.name);
-    // The core needs a tick at least every token/10; token/30 keeps detection within a few
-    // percent of the token while an idle node wakes up rarely (33 ms at token 1000, 100 ms from 3000).
-    this.tickMs = Math.max(10, Math.min(100, Math.floor(config.totem.tokenMs / 30)));
+    // The core says when it next needs a tick (heartbeats, timeouts, lease ends); between those the
+    // process sleeps. With a quorum disk its poll freshness is checked at least every token/30.
+    this.qdiskTickMs = Math.max(10, Math.min(100, Math.floor(config.totem.tokenMs / 30)));
     this.core = createMembership({
       nodeId: node.nodeid,
       incarnation: this.startedMs,
@@ -169,7 +172,7 @@ export class CmanDaemon {
     this.loopDelay.enable();
     this.log.notice(`cman starting: cluster ${config.name} (id ${config.cman.clusterId}), node ${node.name} (id ${node.nodeid}), ` +
       `${this.opts.addresses.get(node.nodeid)}:${config.cman.port}, token ${config.totem.tokenMs} ms`);
-    this.tickTimer = setInterval(() => this.tick(), this.tickMs);
+    this.tick();
     if (this.qdisk !== undefined) {
       try {
         await this.qdisk.start();
@@ -255,6 +258,25 @@ export class CmanDaemon {
     if (this.stopped) return;
     const outputs = this.core.step(input, Date.now());
     for (const o of outputs) this.carryOut(o);
+    this.armTick();
+  }
+
+  /** Arm the one tick timer for the core's next deadline (an armed earlier timer is kept: an early tick is harmless). */
+  private armTick(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    let at = this.core.nextDeadlineMs(now);
+    if (this.qdisk !== undefined) at = Math.min(at, now + this.qdiskTickMs);
+    if (this.tickTimer !== undefined && this.tickAtMs <= at) return;
+    if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    this.tickAtMs = at;
+    if (!Number.isFinite(at)) return;
+    this.tickTimer = setTimeout(() => {
+      this.tickTimer = undefined;
+      this.tickAtMs = Number.POSITIVE_INFINITY;
+      this.tick();
+    }, Math.max(0, Math.ceil(at - now)));
   }
 
   private send(to: number | undefined, message: Message): void {
@@ -301,13 +323,9 @@ export class CmanDaemon {
       }
       case 'exit': {
         const by = o.by !== null ? this.nameOf(o.by) : 'unknown';
+        // The core reports every end of a clean leave as 'left' (also a kill that overtakes the news
+        // of our removal), so 'killed' and 'rejoin' here are real kills.
         if (o.reason === 'left') { void this.shutdown(o.message || 'left the cluster', 0); break; }
-        if (this.leaving) {
-          // We asked to leave and the cluster removed us; a kill that overtakes the news of our
-          // removal is still the end of a clean leave.
-          void this.shutdown(`left the cluster (removal confirmed by node ${o.by ?? 0}: ${o.message})`, 0);
-          break;
-        }
         const why = o.reason === 'killed'
           ? `cman killed by node ${o.by ?? 0} (${by}) because we were killed by cman_tool or other application`
           : `cman killed by node ${o.by ?? 0} (${by}) because we rejoined the cluster without a full restart`;
@@ -368,7 +386,8 @@ export class CmanDaemon {
     if (this.stopped) return;
     this.stopped = true;
     this.events.emit('stopping', { reason, exitCode });
-    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
     for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new ApiError('ENOTCONN', 'cman stopped')); }
     this.pending.clear();
     this.loopDelay.disable();

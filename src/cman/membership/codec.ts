@@ -187,7 +187,7 @@ export function validateMessage(raw: unknown): Message {
   switch (t) {
     case 'vote':
       return { t, inc, term: int(o, 'term'), lastIndex: int(o, 'lastIndex'), lastTerm: int(o, 'lastTerm'), fresh: bool(o, 'fresh'),
-        history: str(o, 'history', 64), base: int(o, 'base') };
+        history: str(o, 'history', 64), base: int(o, 'base'), commit: int(o, 'commit') };
     case 'voteResp':
       return { t, inc, term: int(o, 'term'), granted: bool(o, 'granted'), fresh: bool(o, 'fresh'), better: bool(o, 'better'),
         commit: int(o, 'commit') };
@@ -213,6 +213,6 @@ export function validateMessage(raw: unknown): Message {
     case 'fwdResp':
       return { t, inc, seq: int(o, 'seq'), ok: bool(o, 'ok'), error: str(o, 'error', 512) };
     case 'kill':
-      return { t, inc, victimInc: int(o, 'victimInc'), reason: oneOf(o, 'reason', ['killed', 'rejoin'] as const) };
+      return { t, inc, victimInc: int(o, 'victimInc'), reason: oneOf(o, 'reason', ['killed', 'rejoin', 'left'] as const) };
   }
 }

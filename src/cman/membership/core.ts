@@ -35,6 +35,8 @@ interface Peer {
   echoAtMs: number;
   /** Leader clock until which the peer may believe it is quorate (upper bound of granted leases). */
   grantedUntil: number;
+  /** Upper bound of leases an earlier leader may have given the peer (election time + token). */
+  priorLeaseUntil: number;
   lastSentMs: number;
   /** No more leases: the peer is being killed. */
   revoked: boolean;
@@ -438,6 +440,11 @@ class Core implements MembershipCore {
 
   private stop(reason: 'left' | 'killed' | 'rejoin', by: NodeId | null, message: string): void {
     if (this.role === 'stopped') return;
+    if (this.leaving && reason !== 'left') {
+      // Whatever ends a clean leave ends it as a leave (the daemon exits 0): we asked to go.
+      message = `left the cluster (${message})`;
+      reason = 'left';
+    }
     this.role = 'stopped';
     this.quorateUntil = Number.NEGATIVE_INFINITY;
     for (const p of this.pending) this.emit({ kind: 'commandResult', reqId: p.reqId, ok: p.command.op === 'leave', error: p.command.op === 'leave' ? undefined : 'node stopped' });
@@ -489,8 +496,21 @@ class Core implements MembershipCore {
       }
     }
     if (this.leaderId !== null) return;
+    if (nowMs >= this.electionAt()) {
+      this.eager = false;
+      this.startElection(nowMs, false);
+    }
+  }
+
+  /** Follower without a leader: when it stands for election (+Infinity: it does not). */
+  private electionAt(): number {
     const formation = this.lastIndex() === 0;
-    if (!formation && !this.amMemberOfLogView()) return; // removed: wait to be told (or killed)
+    // Removed (the view without us is committed): wait to be told, or killed. A view without us that
+    // is only in our log may never commit (its leader and voters may all have restarted): while we are
+    // in the committed view we still stand, or a better log than ours could block every election.
+    if (!formation && !this.amMemberOfLogView() && (this.leaving || !isMember(this.appliedView, this.me, this.inc))) {
+      return Number.POSITIVE_INFINITY;
+    }
     let at = Math.max(this.promiseUntil, this.lastLeaderMs + this.tokenMs, this.startedMs + this.tokenMs + this.graceMs,
       this.nextElectionMs);
     // Stagger candidates so that they rarely split the vote: forming from scratch, lower nodeids first;
@@ -502,10 +522,52 @@ class Core implements MembershipCore {
       const prev = this.prevLeader === null ? -1 : this.ranks.get(this.prevLeader) ?? -1;
       at += ((this.rank - prev - 1 + 2 * n) % n) * this.staggerMs;
     }
-    if (nowMs >= at + this.jitter(this.term + 1)) {
-      this.eager = false;
-      this.startElection(nowMs, false);
+    return at + this.jitter(this.term + 1);
+  }
+
+  /**
+   * The earliest time at which a tick may change anything (send, time out, elect, or flip the quorate
+   * flag in `view`). Between deadlines ticks are no-ops, so the daemon sleeps until then or until
+   * a message or command arrives (each step may move the deadline). Never later than it must be;
+   * early is harmless.
+   */
+  nextDeadlineMs(nowMs: number): number {
+    if (!this.started) return nowMs;
+    if (this.role === 'stopped') return Number.POSITIVE_INFINITY;
+    // Every step ends with the timer checks (onTimers), so what was due by nowMs is done: only
+    // moments after nowMs count (a past one that did nothing must not make the daemon spin).
+    let next = Number.POSITIVE_INFINITY;
+    const future = (t: number) => { if (t > nowMs && t < next) next = t; };
+    // Quorate flips (reported as a view): a follower's lease plus grace, a leader's own lease.
+    future(this.quorateUntil + this.graceMs);
+    if (this.isLeaderLike()) future(this.leaseUntil());
+    if (this.pending.length > 0) {
+      const head = this.pending[0]!;
+      future(head.createdMs + this.commandTimeoutMs);
+      if (this.role !== 'leader' && head.sentTo === this.leaderId) future(head.lastSentMs + this.tokenMs / 2);
     }
+    if (this.leaving) future(this.leaveDeadlineMs);
+    if (this.role === 'leader') {
+      future(this.lastHeartbeatMs + this.heartbeatMs);
+      if (this.reform !== null) future(this.reform.atMs);
+      if (!this.amMemberOfLogView()) future(Math.max(this.leaderSinceMs + 2 * this.tokenMs, this.leaseUntil()));
+      // Failure detection and removals waiting for leases (the view-append rate limit is rechecked
+      // at every heartbeat, which is sooner than any of these could need).
+      for (const m of this.logView?.members ?? []) {
+        if (m.nodeid === this.me) continue;
+        const p = this.peers.get(m.nodeid);
+        if (p === undefined || p.inc !== m.incarnation) continue;
+        future(Math.max(p.lastReplyMs + this.tokenMs, this.leaseEnd(p) + this.graceMs, this.lastViewAppendMs + this.heartbeatMs));
+      }
+    } else if (this.role === 'candidate') {
+      future(this.roundEndMs);
+    } else if (this.leaderId !== null && this.leaderId !== this.me) {
+      future(this.lastLeaderMs + this.tokenMs);
+      if (this.hasState) future(Math.max(this.followStartMs, this.quorateUntil) + this.tokenMs);
+    } else {
+      future(this.electionAt());
+    }
+    return next;
   }
 
   private startElection(nowMs: number, reelect: boolean): void {
@@ -520,7 +582,7 @@ class Core implements MembershipCore {
     if (!reelect) this.peers.clear();
     this.emit({ kind: 'broadcast', message: { t: 'vote', inc: this.inc, term: this.term, lastIndex: this.lastIndex(),
       lastTerm: this.termAt(this.lastIndex()) ?? 0, fresh: this.formation, history: this.logView?.history ?? '',
-      base: this.historyBase() } });
+      base: this.historyBase(), commit: this.commitIndex } });
     this.checkElectionWon(nowMs);
   }
 
@@ -532,14 +594,19 @@ class Core implements MembershipCore {
   private checkElectionWon(nowMs: number): void {
     if (this.role !== 'candidate') return;
     let votes = this.qdiskVotesNow();
-    let freshVotes = 0;
+    let reformVotes = 0;
     for (const [n, g] of this.granted) {
       if (this.formation) {
         if (g.fresh) votes += this.specs.get(n)?.votes ?? 0;
       } else {
-        const m = this.knownMember(n, g.inc);
-        if (m !== undefined) votes += m.votes;
-        else if (g.fresh) freshVotes += this.specs.get(n)?.votes ?? 0;
+        // A plain win needs votes of members of our latest view (as Raft counts a configuration): that
+        // is the view whose quorum our commits need. Our own vote when only the committed view lists us
+        // (an uncommitted view removes us) and restarted nodes count only towards re-forming.
+        const m = memberOf(this.logView, n);
+        const k = this.knownMember(n, g.inc);
+        if (m !== undefined && m.incarnation === g.inc) votes += m.votes;
+        else if (k !== undefined) reformVotes += k.votes;
+        else if (g.fresh) reformVotes += this.specs.get(n)?.votes ?? 0;
       }
     }
     const threshold = this.electionThreshold();
@@ -549,7 +616,7 @@ class Core implements MembershipCore {
       if (votes >= threshold && roundOver) this.becomeLeader(nowMs, false);
     } else if (votes >= threshold) {
       this.becomeLeader(nowMs, false);
-    } else if (votes + freshVotes >= threshold && roundOver) {
+    } else if (votes + reformVotes >= threshold && roundOver) {
       if ([...this.granted.values()].some((g) => !g.fresh && g.commit > this.commitIndex)) {
         // A voter knows more committed entries than we do: let it re-form instead; back off.
         this.role = 'follower';
@@ -584,6 +651,11 @@ class Core implements MembershipCore {
       // `cman_tool expected` (the admin declared the others dead): suspect every non-voter.
       for (const [n, p] of this.peers) {
         if (!this.granted.has(n) && (revived || n === prev)) p.lastReplyMs = Number.NEGATIVE_INFINITY;
+        // Any lease an earlier leader gave a member ends within a token of now (leases last at most a
+        // token from a moment in the past): no removal of a member before that plus the grace. This
+        // matters when followers released their promise to a leader that left cleanly (applyView) and
+        // elected us before its lease ran out. The leader we replace is not a member we protect.
+        if (!revived && n !== prev) p.priorLeaseUntil = nowMs + this.tokenMs;
       }
     } else {
       for (const p of this.peers.values()) p.nextIndex = this.lastIndex() + 1;
@@ -616,9 +688,14 @@ class Core implements MembershipCore {
     this.leaderTick(nowMs);
   }
 
+  /** Until when the peer may hold a lease (ours or an earlier leader's). */
+  private leaseEnd(p: Peer): number {
+    return Math.max(p.grantedUntil, p.priorLeaseUntil);
+  }
+
   private newPeer(inc: number, nowMs: number): Peer {
     return { inc, nextIndex: this.lastIndex() + 1, matchIndex: 0, lastReplyMs: nowMs, ackedTs: Number.NEGATIVE_INFINITY,
-      echo: null, echoAtMs: 0, grantedUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, revoked: false,
+      echo: null, echoAtMs: 0, grantedUntil: Number.NEGATIVE_INFINITY, priorLeaseUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, revoked: false,
       snapOffset: 0, snapIndex: -1 };
   }
 
@@ -652,7 +729,7 @@ class Core implements MembershipCore {
       const p = this.peers.get(m.nodeid);
       const kept = r.voters.get(m.nodeid)?.inc === m.incarnation ||
         (p !== undefined && p.inc === m.incarnation && p.lastReplyMs >= r.electedMs && p.matchIndex >= this.lastIndex());
-      if (!kept && p !== undefined && p.inc === m.incarnation && nowMs < p.grantedUntil + this.graceMs) return;
+      if (!kept && p !== undefined && p.inc === m.incarnation && nowMs < this.leaseEnd(p) + this.graceMs) return;
     }
     this.reform = null;
     // Our uncommitted tail (possibly committed by the old history without our knowing) is kept, as
@@ -771,8 +848,10 @@ class Core implements MembershipCore {
     }
     if (newCommit > this.commitIndex) {
       this.commitIndex = newCommit;
+      // Followers learn the commit index at once, before we apply it: a leader that is leaving stops
+      // when it applies its removal, and the node a view removes learns it from this append too.
+      this.broadcastAppends(nowMs);
       this.applyCommitted(nowMs);
-      if (this.role === 'leader') this.broadcastAppends(nowMs); // followers learn the commit index at once
     }
   }
 
@@ -792,7 +871,7 @@ class Core implements MembershipCore {
       if (m.nodeid === this.me) continue;
       const p = this.peers.get(m.nodeid);
       const lastReply = p !== undefined && p.inc === m.incarnation ? p.lastReplyMs : Number.NEGATIVE_INFINITY;
-      const granted = p !== undefined && p.inc === m.incarnation ? p.grantedUntil : Number.NEGATIVE_INFINITY;
+      const granted = p !== undefined && p.inc === m.incarnation ? this.leaseEnd(p) : Number.NEGATIVE_INFINITY;
       if (nowMs - lastReply >= this.tokenMs && nowMs >= granted + this.graceMs) failed.push({ op: 'remove', nodeid: m.nodeid, inc: m.incarnation, reason: 'failed' });
     }
     // A killed node may still hold a lease (the kill message can be lost): remove it once that ran out.
@@ -800,7 +879,7 @@ class Core implements MembershipCore {
     const later: Change[] = [];
     for (const c of this.changes) {
       const p = c.op === 'remove' && c.reason === 'killed' && c.nodeid !== this.me ? this.peers.get(c.nodeid) : undefined;
-      if (p !== undefined && nowMs < p.grantedUntil + this.graceMs) later.push(c);
+      if (p !== undefined && nowMs < this.leaseEnd(p) + this.graceMs) later.push(c);
       else queued.push(c);
     }
     if (failed.length + queued.length === 0) return;
@@ -812,7 +891,13 @@ class Core implements MembershipCore {
     this.changes = later;
     this.lastViewAppendMs = nowMs;
     this.appendEntry(body);
-    for (const m of body.members) if (m.nodeid !== this.me) this.peerFor(m.nodeid, m.incarnation, nowMs);
+    for (const m of body.members) {
+      if (m.nodeid === this.me) continue;
+      const p = this.peerFor(m.nodeid, m.incarnation, nowMs);
+      // A node added now gets a full token before it is suspected: its replies as a non-member
+      // (e.g. a restarted node that voted for us) were not counted, so its lastReplyMs is stale.
+      if (!isMember(view, m.nodeid, m.incarnation)) p.lastReplyMs = Math.max(p.lastReplyMs, nowMs);
+    }
     this.broadcastAppends(nowMs);
   }
 
@@ -897,15 +982,29 @@ class Core implements MembershipCore {
       const idx = this.lastApplied + 1;
       const entry = this.entryAt(idx);
       this.lastApplied = idx;
-      if (entry.body.k === 'view') this.applyView(idx, entry.body);
+      if (entry.body.k === 'view') this.applyView(idx, entry.body, nowMs);
       else if (entry.body.k === 'cmd') this.applyCmd(idx, entry.body.origin, entry.body.cmd);
     }
     this.maybeCompact();
     void nowMs;
   }
 
-  private applyView(idx: number, body: ViewBody): void {
+  private applyView(idx: number, body: ViewBody, nowMs: number): void {
     const prev = this.appliedView;
+    for (const l of body.left) {
+      if (l.reason !== 'left' && l.reason !== 'removed') continue;
+      // Our leader left cleanly and this view is committed: it stopped when it applied it (and reported
+      // inquorate since the leave began), so our promise not to vote for another protects nothing. Elect
+      // a successor now instead of a token later, while the leases it gave are still running (a new
+      // leader respects those leases: priorLeaseUntil).
+      if (this.promiseTo === l.nodeid && this.promiseToInc === l.incarnation && this.role === 'follower') {
+        this.promiseUntil = Number.NEGATIVE_INFINITY;
+        if (this.leaderId === l.nodeid && this.leaderInc === l.incarnation) {
+          this.setLeader(null, 0, nowMs);
+          this.lastLeaderMs = Number.NEGATIVE_INFINITY;
+        }
+      }
+    }
     this.appliedView = body;
     this.appliedViewIndex = idx;
     for (const l of body.left) {
@@ -916,7 +1015,7 @@ class Core implements MembershipCore {
         this.emit({ kind: 'nodeJoined', nodeid: m.nodeid, incarnation: m.incarnation, generation: body.generation });
       }
     }
-    for (const l of body.left) this.noteRemoved(l.nodeid, l.incarnation);
+    for (const l of body.left) this.noteRemoved(l.nodeid, l.incarnation, l.reason);
     for (const o of body.origins) this.resolve(o, true, undefined);
     this.checkOwnMembership(body);
   }
@@ -1017,17 +1116,19 @@ class Core implements MembershipCore {
     const m = memberOf(this.logView, from);
     if (m !== undefined && m.incarnation === inc) return;
     const key = `${from}:${inc}`;
+    // A node that left cleanly and missed the news of its removal: tell it so; it is no rejoiner.
+    const departed = this.cleanlyLeft.get(from) === inc;
     if (!this.killSeen.has(key)) {
       if (this.killSeen.size > 256) this.killSeen.clear();
       this.killSeen.set(key, nowMs);
     }
     // two_node: the higher nodeid waits, so both sides do not kill each other.
-    if (this.cfg.twoNode && this.me > from && nowMs - this.killSeen.get(key)! < this.twoNodeKillDelayMs) return;
+    if (!departed && this.cfg.twoNode && this.me > from && nowMs - this.killSeen.get(key)! < this.twoNodeKillDelayMs) return;
     const last = this.killSentMs.get(key) ?? Number.NEGATIVE_INFINITY;
     if (nowMs - last < this.heartbeatMs) return;
     if (this.killSentMs.size > 256) this.killSentMs.clear();
     this.killSentMs.set(key, nowMs);
-    this.send(from, { t: 'kill', inc: this.inc, victimInc: inc, reason: 'rejoin' });
+    this.send(from, { t: 'kill', inc: this.inc, victimInc: inc, reason: departed ? 'left' : 'rejoin' });
   }
 
   /** A member (this incarnation) of the latest view in the log or of the committed view. */
@@ -1056,21 +1157,28 @@ class Core implements MembershipCore {
     }
     // An empty node asked by a member of an existing cluster: do not try to form a new one for a while.
     if (empty && !msg.fresh) this.lastLeaderMs = Math.max(this.lastLeaderMs, nowMs);
-    if (this.role === 'leader' && msg.term > this.term) {
-      // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
-      this.term = msg.term;
-      this.startElection(nowMs, true);
-      return;
-    }
-    if (nowMs < this.startedMs + this.tokenMs + this.graceMs) return;
-    const promised = nowMs < this.promiseUntil && !(this.promiseTo === from && this.promiseToInc === msg.inc);
-    if (promised) return;
-    if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
     const myLastTerm = this.termAt(this.lastIndex()) ?? 0;
     // A candidate from another history (re-formed after restarts) must contain all we have committed.
     const sameHistory = empty || msg.history === (this.logView?.history ?? '') || this.commitIndex <= msg.base;
     const upToDate = sameHistory &&
       (msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex()));
+    const better = sameHistory &&
+      (msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex > this.lastIndex()));
+    if (this.role === 'leader' && msg.term > this.term) {
+      if (!better) {
+        // A member is electing: it cannot hear us. Re-elect ourselves in a higher term (our followers promised to us).
+        this.term = msg.term;
+        this.startElection(nowMs, true);
+        return;
+      }
+      // Its log is more up to date than ours (entries of a later term): it must be able to win, and
+      // re-electing ourselves would keep knocking it out. Step down (our promises still run out first).
+      this.adoptTerm(msg.term, nowMs);
+    }
+    if (nowMs < this.startedMs + this.tokenMs + this.graceMs) return;
+    const promised = nowMs < this.promiseUntil && !(this.promiseTo === from && this.promiseToInc === msg.inc);
+    if (promised) return;
+    if (msg.term > this.term) this.adoptTerm(msg.term, nowMs);
     const grant = msg.term === this.term && (this.votedFor === null || this.votedFor === from) && upToDate &&
       this.role === 'follower';
     if (grant) {
@@ -1080,7 +1188,12 @@ class Core implements MembershipCore {
       // Our log is better than this candidate's: it cannot win with us, so we stand ourselves.
       this.eager = true;
     }
-    this.send(from, { t: 'voteResp', inc: this.inc, term: this.term, granted: grant, fresh: empty, better: !upToDate,
+    // We know more committed entries than the candidate: if it needs restarted nodes' votes it will
+    // leave the re-formation to us (checkElectionWon), so we stand next, without the stagger.
+    if (!empty && this.commitIndex > msg.commit && this.role === 'follower') this.eager = true;
+    // `fresh` also for a half-joined node (it holds a log but was never a member of a view it holds): no
+    // leader ever counted its acknowledgements or promises, so like an empty node it may help re-form.
+    this.send(from, { t: 'voteResp', inc: this.inc, term: this.term, granted: grant, fresh: empty || !this.hasState, better: !upToDate,
       commit: this.commitIndex });
   }
 
@@ -1099,8 +1212,9 @@ class Core implements MembershipCore {
       }
       return;
     }
-    if (this.role === 'candidate' && msg.term === this.term && msg.better && !this.reelect) {
-      // A member has a better log than ours: let it win; back off.
+    if (this.role === 'candidate' && msg.term === this.term && msg.better && !this.reelect && !msg.fresh) {
+      // A member has a better log than ours: let it win; back off. (Not for a half-joined node: no
+      // member counts its vote, so it cannot win; only its grant counts, and it is refused to us.)
       this.role = 'follower';
       this.peers.clear();
       this.nextElectionMs = nowMs + this.roundMs + this.jitter(this.term + 7) * 4;
@@ -1137,6 +1251,8 @@ class Core implements MembershipCore {
   }
 
   private removedIncs = new Map<NodeId, number>();
+  /** Nodes whose latest removal was a clean leave (nodeid -> incarnation): a kill tells them 'left'. */
+  private readonly cleanlyLeft = new Map<NodeId, number>();
 
   private wasRemoved(from: NodeId, inc: number): boolean {
     const r = this.removedIncs.get(from);
@@ -1158,7 +1274,11 @@ class Core implements MembershipCore {
       }
       return;
     }
-    if (msg.leaseMs > 0) this.quorateUntil = Math.max(this.quorateUntil, msg.leaseEcho + msg.leaseMs);
+    // The lease is taken only once our log matches the leader's up to everything we have committed:
+    // a leader behind our commit index (it re-formed without us) must not make our view quorate.
+    const takeLease = (match: number) => {
+      if (msg.leaseMs > 0 && match >= this.commitIndex) this.quorateUntil = Math.max(this.quorateUntil, msg.leaseEcho + msg.leaseMs);
+    };
     const reply = (success: boolean, matchIndex: number) =>
       this.send(from, { t: 'appendResp', inc: this.inc, term: this.term, success, matchIndex, echo: nowMs, tsEcho: msg.ts });
     if (msg.prevIndex > this.lastIndex()) {
@@ -1171,6 +1291,7 @@ class Core implements MembershipCore {
       // Entries up to logStart are committed (and compacted) here already.
       const skip = this.logStart - prevIndex;
       if (skip >= entries.length) {
+        takeLease(prevIndex + msg.entries.length);
         reply(true, this.logStart);
         return;
       }
@@ -1203,7 +1324,10 @@ class Core implements MembershipCore {
       this.commitIndex = newCommit;
       this.applyCommitted(nowMs);
     }
-    if (this.role !== 'stopped') reply(true, match);
+    if (this.role !== 'stopped') {
+      takeLease(match);
+      reply(true, match);
+    }
   }
 
   private onSnap(from: NodeId, msg: Extract<Message, { t: 'snap' }>, nowMs: number): void {
@@ -1263,14 +1387,17 @@ class Core implements MembershipCore {
     this.recomputeLogView();
     this.appliedView = meta.view;
     this.appliedViewIndex = meta.viewIndex;
-    for (const l of meta.view.left) this.noteRemoved(l.nodeid, l.incarnation);
+    for (const l of meta.view.left) this.noteRemoved(l.nodeid, l.incarnation, l.reason);
     this.emit({ kind: 'snapshotInstalled', index: meta.lastIndex, entries: kv });
     this.checkOwnMembership(meta.view);
     void nowMs;
   }
 
-  private noteRemoved(nodeid: NodeId, inc: number): void {
+  private noteRemoved(nodeid: NodeId, inc: number, reason: LeaveReason): void {
     this.removedIncs.set(nodeid, Math.max(inc, this.removedIncs.get(nodeid) ?? -1));
+    // One entry per configured node: the latest incarnation that left cleanly.
+    if (reason === 'left' || reason === 'removed') this.cleanlyLeft.set(nodeid, inc);
+    else if (this.cleanlyLeft.get(nodeid) === inc) this.cleanlyLeft.delete(nodeid);
   }
 
   private onAppendResp(from: NodeId, msg: Extract<Message, { t: 'appendResp' }>, nowMs: number): void {
@@ -1407,8 +1534,10 @@ class Core implements MembershipCore {
       this.dropped++;
       return;
     }
-    if (this.leaving) {
-      this.stop('left', from, 'left the cluster');
+    if (this.leaving || msg.reason === 'left') {
+      // We asked to leave (or the cluster removed us after a clean leave): a kill that overtakes the
+      // news of our removal is the end of the leave.
+      this.stop('left', from, `left the cluster (removal confirmed by node ${from})`);
       return;
     }
     if (msg.reason === 'killed') {

@@ -144,7 +144,7 @@ export interface ViewInfo {
 // Inputs
 
 export type Input =
-  /** Clock tick: call at least every tokenMs/10 (the daemon uses a short interval, e.g. 20-50 ms). */
+  /** Clock tick: at nextDeadlineMs() (or at any fixed rate of at least every tokenMs/10). */
   | { readonly kind: 'tick' }
   /** A message from `from` (a nodeid the transport authenticated). */
   | { readonly kind: 'message'; readonly from: NodeId; readonly message: Message }
@@ -208,6 +208,12 @@ export interface MembershipStats {
 
 export interface MembershipCore {
   step(input: Input, nowMs: number): Output[];
+  /**
+   * When the core next needs a tick (ms on the step clock; +Infinity: only messages or commands can
+   * change anything). The daemon arms one timer for it instead of ticking at a fixed rate; ticking
+   * earlier or more often is harmless. Re-read after every step.
+   */
+  nextDeadlineMs(nowMs: number): number;
   /** Latest committed view as this node reports it at nowMs. */
   view(nowMs: number): ViewInfo;
   /** The replicated key/value state as applied on this node. */
@@ -260,8 +266,10 @@ export interface SnapshotMeta {
 export type Message =
   | { readonly t: 'vote'; readonly inc: number; readonly term: number; readonly lastIndex: number; readonly lastTerm: number; readonly fresh: boolean;
       /** History of the candidate's latest view, and the index its log is known to agree with the history it re-formed from. */
-      readonly history: string; readonly base: number }
-  /** `fresh`: the voter has no log (a new or restarted node); `better`: the voter's log is more up to date than the candidate's. */
+      readonly history: string; readonly base: number;
+      /** The candidate's commit index (a voter that knows more stands next: see the re-formation rule). */
+      readonly commit: number }
+  /** `fresh`: the voter has no log or was never a member of a view it holds (a new, restarted or half-joined node); `better`: the voter's log is more up to date than the candidate's. */
   | { readonly t: 'voteResp'; readonly inc: number; readonly term: number; readonly granted: boolean; readonly fresh: boolean;
       readonly better: boolean;
       /** The voter's commit index. */
@@ -289,7 +297,7 @@ export type Message =
   | { readonly t: 'fwd'; readonly inc: number; readonly seq: number; readonly command: LocalCommand }
   /** The leader refused a forwarded command (success is seen in the committed log). */
   | { readonly t: 'fwdResp'; readonly inc: number; readonly seq: number; readonly ok: boolean; readonly error: string }
-  /** Leader to a victim: exit now. */
-  | { readonly t: 'kill'; readonly inc: number; readonly victimInc: number; readonly reason: 'killed' | 'rejoin' };
+  /** Leader to a victim: exit now. 'left': the victim left cleanly and missed the commit of its removal. */
+  | { readonly t: 'kill'; readonly inc: number; readonly victimInc: number; readonly reason: 'killed' | 'rejoin' | 'left' };
 
 export type MessageType = Message['t'];

@@ -29,6 +29,8 @@ export interface SimOptions {
   /** Round-trip every message through encodeMessage/decodeMessage. */
   codec?: boolean;
   limits?: MembershipConfig['limits'];
+  /** Tick a node only once its core's nextDeadlineMs() is due (as the daemon does), not every tickMs. */
+  deadlineTicks?: boolean;
 }
 
 interface InFlight {
@@ -49,6 +51,10 @@ export interface SimNode {
   lastView: ViewInfo | null;
   exits: { reason: string; atMs: number }[];
   restartAtMs: number | null;
+  /** With deadlineTicks: when the core next needs a tick. */
+  deadlineMs: number;
+  /** Tick inputs given to this node's cores. */
+  ticks: number;
   results: Map<number, { ok: boolean; error?: string }>;
   committed: { index: number; key: string }[];
 }
@@ -96,7 +102,7 @@ export class Sim {
     this.restartDelayMs = 2 * opts.tokenMs;
     for (let i = 1; i <= opts.nodes; i++) {
       this.nodes.set(i, { id: i, core: null, incarnation: 0, paused: false, held: [], lastView: null, exits: [],
-        restartAtMs: null, results: new Map(), committed: [] });
+        restartAtMs: null, deadlineMs: 0, ticks: 0, results: new Map(), committed: [] });
       this.group.set(i, 0);
     }
   }
@@ -197,6 +203,7 @@ export class Sim {
     this.coreSteps++;
     const outs = n.core.step(input, this.nowMs);
     this.handleOutputs(n, outs);
+    if (n.core !== null) n.deadlineMs = n.core.nextDeadlineMs(this.nowMs);
   }
 
   private handleOutputs(n: SimNode, outs: Output[]): void {
@@ -303,7 +310,10 @@ export class Sim {
         if (n.restartAtMs !== null && this.nowMs >= n.restartAtMs) this.start(n.id);
         continue;
       }
-      if (!n.paused) this.stepNode(n, { kind: 'tick' });
+      if (!n.paused && (!this.opts.deadlineTicks || this.nowMs >= n.deadlineMs)) {
+        n.ticks++;
+        this.stepNode(n, { kind: 'tick' });
+      }
     }
     if (this.trace) {
       const line = [...this.nodes.values()].map((n) => {

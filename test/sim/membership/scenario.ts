@@ -23,9 +23,10 @@ export const FAULT_PHASE_MS = 12 * TOKEN_MS;
 /** After healing, the cluster must converge within this (restarts of killed nodes included). */
 export const CONVERGE_BOUND_MS = 30 * TOKEN_MS;
 
-export function runScenario(seed: number, nodes?: number): ScenarioResult {
+/** deadlineTicks: tick each core only when its nextDeadlineMs() is due, as the daemon does. */
+export function runScenario(seed: number, nodes?: number, deadlineTicks = process.env['SIM_DEADLINE'] === '1'): ScenarioResult {
   const n = nodes ?? 3 + (seed % 7);
-  const sim = new Sim(seed, { nodes: n, tokenMs: TOKEN_MS, tickMs: 20, codec: seed % 10 === 0 });
+  const sim = new Sim(seed, { nodes: n, tokenMs: TOKEN_MS, tickMs: 20, codec: seed % 10 === 0, deadlineTicks });
   const r = sim.rand;
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const ids = [...sim.nodes.keys()];

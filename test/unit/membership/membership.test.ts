@@ -32,7 +32,7 @@ function leaderOf(sim: Sim): number {
 describe('membership core', () => {
   describe('codec', () => {
     const samples: Message[] = [
-      { t: 'vote', inc: 5, term: 3, lastIndex: 9, lastTerm: 2, fresh: false, history: '1:5:1', base: 0 },
+      { t: 'vote', inc: 5, term: 3, lastIndex: 9, lastTerm: 2, fresh: false, history: '1:5:1', base: 0, commit: 4 },
       { t: 'voteResp', inc: 5, term: 3, granted: true, fresh: false, better: false, commit: 4 },
       { t: 'append', inc: 5, term: 3, prevIndex: 1, prevTerm: 1, commit: 1, ts: 100.5, leaseEcho: 90, leaseMs: 800, entries: [
         { term: 3, body: { k: 'noop' } },
@@ -145,6 +145,43 @@ describe('membership core', () => {
     });
   });
 
+  describe('ticks at nextDeadlineMs (as the daemon drives the core)', () => {
+    it('forms, detects a crashed follower and a crashed leader with ticks only when due; idle followers rarely need one', () => {
+      const sim = new Sim(11, { nodes: 5, tokenMs: TOKEN, tickMs: 5, codec: true, deadlineTicks: true });
+      sim.faults = { lossRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 5 };
+      sim.startAll();
+      expect(sim.runUntil(() => sim.converged(), 10 * TOKEN), 'formed').to.not.equal(null);
+      const leader = leaderOf(sim);
+      for (const n of sim.nodes.values()) n.ticks = 0;
+      sim.run(10 * TOKEN);
+      for (const n of sim.nodes.values()) {
+        // The leader heartbeats every token/10; a follower hears it and needs a timer only rarely
+        // (a fixed 5 ms tick would be 2000 ticks here).
+        if (n.id === leader) expect(n.ticks, `leader node${n.id}`).to.be.within(90, 220);
+        else expect(n.ticks, `follower node${n.id}`).to.be.at.most(30);
+      }
+      const victim = leader === 5 ? 4 : 5;
+      sim.crash(victim);
+      expect(sim.runUntil(() => sim.converged(), 5 * TOKEN), 'follower crash detected').to.not.equal(null);
+      expect(memberIds(view(sim, leader))).to.not.include(victim);
+      sim.crash(leader);
+      expect(sim.runUntil(() => sim.converged(), 5 * TOKEN), 'leader crash handled').to.not.equal(null);
+      expect(leaderOf(sim)).to.not.equal(leader);
+    });
+
+    it('a stopped core needs no tick; a fresh one needs one at once', () => {
+      const core = createMembership({ nodeId: 1, incarnation: 1, nodes: [{ nodeid: 1, name: 'a', votes: 1 }, { nodeid: 2, name: 'b', votes: 1 }],
+        expectedVotes: 2, twoNode: false, qdiskVotes: 0, tokenMs: TOKEN, consensusMs: TOKEN });
+      expect(core.nextDeadlineMs(0)).to.equal(0);
+      core.step({ kind: 'tick' }, 0);
+      const next = core.nextDeadlineMs(0);
+      expect(next).to.be.greaterThan(0).and.at.most(2 * TOKEN); // it stands for election after token + grace
+      expect(core.step({ kind: 'tick' }, next - 1).filter((o) => o.kind === 'broadcast')).to.deep.equal([]);
+      core.step({ kind: 'command', reqId: 1, command: { op: 'leave', remove: false } }, next - 1);
+      expect(core.nextDeadlineMs(next)).to.equal(Number.POSITIVE_INFINITY);
+    });
+  });
+
   describe('joins and restarts', () => {
     it('a restarted node rejoins as a new incarnation', () => {
       const sim = cluster(3);
@@ -189,6 +226,77 @@ describe('membership core', () => {
       sim.command(3, 1, { op: 'leave', remove: true });
       expect(sim.runUntil(() => view(sim, 1).members.length === 2 && view(sim, 1).expectedVotes === 2, 10 * TOKEN)).to.not.equal(null);
       expect(view(sim, 1)).to.include({ quorum: 2, quorate: true });
+    });
+
+    // The daemon ticks every token/30 (33 ms at token 1000) and real networks reorder by tens of ms:
+    // the same here. Several seeds, because each run draws other delays.
+    const daemonLike = (seed: number): Sim => {
+      const sim = new Sim(seed, { nodes: 3, tokenMs: TOKEN, tickMs: 33, codec: true });
+      sim.faults = { lossRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 5 };
+      sim.restartDelayMs = 1e9;
+      sim.startAll();
+      expect(sim.runUntil(() => sim.converged(), 10 * TOKEN), 'cluster formed').to.not.equal(null);
+      sim.run(Math.floor(sim.rand() * TOKEN)); // leave at any point of the heartbeat cycle
+      sim.faults = { lossRate: 0, dupRate: 0, minDelayMs: 1, maxDelayMs: 40 };
+      return sim;
+    };
+
+    it('leave of a follower: it learns its removal and exits "left"; it is never killed as a rejoiner', () => {
+      for (const remove of [false, true]) {
+        for (let seed = 1; seed <= 10; seed++) {
+          const sim = daemonLike(seed);
+          sim.traceMessages = true;
+          const leader = leaderOf(sim);
+          const x = (leader % 3) + 1;
+          sim.log.length = 0;
+          sim.command(x, 1, { op: 'leave', remove });
+          expect(sim.runUntil(() => sim.nodes.get(x)!.exits.length > 0, 5 * TOKEN), `seed ${seed}: node${x} exits`).to.not.equal(null);
+          expect(sim.nodes.get(x)!.exits[0]!.reason).to.equal('left');
+          const kills = sim.log.filter((l) => l.includes('"t":"kill"'));
+          expect(kills, `seed ${seed} remove ${remove}: kills sent`).to.deep.equal([]);
+          const exitNote = sim.log.find((l) => l.includes(`node${x} exit`))!;
+          expect(exitNote).to.match(/exit left: left the cluster/);
+        }
+      }
+    });
+
+    it('a node that left and missed the news of its removal is told "left", not killed as a rejoiner', () => {
+      const sim = cluster(3);
+      sim.restartDelayMs = 1e9;
+      sim.traceMessages = true;
+      const leader = leaderOf(sim);
+      const x = (leader % 3) + 1;
+      sim.cut.add(`${leader}>${x}`); // x hears nothing from the leader: not the commit of its removal either
+      sim.command(x, 1, { op: 'leave', remove: false });
+      expect(sim.runUntil(() => !view(sim, leader).members.some((m) => m.nodeid === x), 5 * TOKEN)).to.not.equal(null);
+      sim.log.length = 0;
+      sim.cut.clear();
+      expect(sim.runUntil(() => sim.nodes.get(x)!.exits.length > 0, 5 * TOKEN)).to.not.equal(null);
+      expect(sim.nodes.get(x)!.exits[0]!.reason).to.equal('left');
+      expect(sim.log.filter((l) => l.includes('"t":"kill"') && !l.includes('"reason":"left"'))).to.deep.equal([]);
+    });
+
+    it('leave of the leader (3 nodes, also with remove): the survivors stay quorate throughout and elect a new leader', () => {
+      for (const remove of [false, true]) {
+        for (let seed = 1; seed <= 10; seed++) {
+          const sim = daemonLike(seed);
+          const leader = leaderOf(sim);
+          const survivors = [1, 2, 3].filter((n) => n !== leader);
+          sim.command(leader, 1, { op: 'leave', remove });
+          let inquorate: string | null = null;
+          sim.run(4 * TOKEN, () => {
+            for (const n of survivors) if (inquorate === null && !view(sim, n).quorate) inquorate = `node${n} at ${sim.nowMs}`;
+          });
+          expect(inquorate, `seed ${seed} remove ${remove}: a survivor lost quorum`).to.equal(null);
+          expect(sim.nodes.get(leader)!.exits.map((e) => e.reason)).to.deep.equal(['left']);
+          const newLeader = leaderOf(sim);
+          expect(survivors).to.include(newLeader);
+          for (const n of survivors) {
+            expect(memberIds(view(sim, n))).to.deep.equal(survivors);
+            expect(view(sim, n)).to.include({ quorate: true, leader: newLeader, quorum: 2, expectedVotes: remove ? 2 : 3 });
+          }
+        }
+      }
     });
 
     it('expected votes: refused when it would exceed the votes present; revives a lone survivor', () => {
