@@ -49,6 +49,16 @@ export function victimSafe(r: VictimRecord | undefined): boolean {
   return r !== undefined && (r.st === 'fenced' || r.st === 'override' || r.st === 'external' || r.st === 'averted' || r.st === 'left');
 }
 
+/**
+ * The record settles the life of the node that ran as incarnation `inc` (0: not known, any
+ * settled record counts). A record about another life does not: in particular a startup victim
+ * (incarnation 0, "averted" when the node joined during post_join_delay) says nothing about a later
+ * death of that node, whose own record is still to come.
+ */
+export function victimSafeFor(r: VictimRecord | undefined, inc: number): boolean {
+  return victimSafe(r) && (inc === 0 || r!.inc === inc);
+}
+
 export interface FenceDaemonOptions {
   readonly config: ClusterConfig;
   readonly node: ClusterNode;

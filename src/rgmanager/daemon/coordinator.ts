@@ -13,7 +13,7 @@ import {
   NODES_KEY, answerKey, svcKey, upKey, type UpRecord, type AnswerRecord, type FailureRecord, type NodesRecord, type OpRecord, type RequestRecord,
   type ResultRecord, type ServiceRecord,
 } from './records.js';
-import { victimSafe, type VictimRecord } from '../../fenced/daemon.js';
+import { victimSafeFor, type VictimRecord } from '../../fenced/daemon.js';
 
 const MAX_WHY = 200;
 
@@ -224,7 +224,7 @@ export class Coordinator {
     if (prev === null || prev === node) return;
     const member = this.port.view().members.some((m) => this.config.nodes.find((n) => n.nodeid === m.nodeid)?.name === prev);
     const victim = kvValue<VictimRecord>(this.port, `fence/v/${prev}`);
-    if (!member && !victimSafe(victim)) {
+    if (!member && !victimSafeFor(victim, this.incs.get(prev) ?? 0)) {
       this.log.error(`INVARIANT: start of ${service} on ${node} decided while its owner ${prev} is neither a member nor fenced`, { service });
     }
   }
@@ -234,9 +234,10 @@ export class Coordinator {
     for (const nv of this.engine.nodeViews()) {
       if (nv.online || nv.fence === 'clean') continue;
       const rec = kvValue<VictimRecord>(this.port, `fence/v/${nv.name}`);
-      if (!victimSafe(rec)) continue;
-      const inc = this.incs.get(nv.name) ?? 0;
-      if (inc !== 0 && rec!.inc !== 0 && rec!.inc !== inc) continue; // a record about an earlier incarnation
+      // Only a record about the incarnation that left: an older settled record (a startup victim
+      // averted with incarnation 0, an earlier death) must not let its services move before fenced
+      // has even queued this death.
+      if (!victimSafeFor(rec, this.incs.get(nv.name) ?? 0)) continue;
       if (nv.fence !== 'fencing') continue; // the policy asks for it in its next step (needs quorum)
       const ev: PolicyEvent = rec!.st === 'override' ? { type: 'fence-override', node: nv.name } : { type: 'fence-result', node: nv.name, ok: true };
       this.log.notice(`${nv.name} is safe (${rec!.st}); its services may recover`, { reason: rec!.reason });

@@ -10,12 +10,15 @@ import type { ResourceForest, TreeNode } from '../tree.js';
 import { findRoot } from '../tree.js';
 import type { LocalReconfigAccess } from './reconfig.js';
 import { KvWriter, kvPrefix, kvValue, type ClusterPort } from './replicated.js';
-import { failureKey, resultKey, svcKey, type FailureRecord, type ResultRecord, type ServiceRecord } from './records.js';
-import { victimSafe, type VictimRecord } from '../../fenced/daemon.js';
+import { NODES_KEY, failureKey, resultKey, svcKey, type FailureRecord, type NodesRecord, type ResultRecord, type ServiceRecord } from './records.js';
+import { victimSafeFor, type VictimRecord } from '../../fenced/daemon.js';
 
 const FLAG_FROZEN = 1;
 /** A failure report the coordinator did not act on (stale at that moment) is repeated after this. */
 const FAILURE_REPORT_RETRY_MS = 10_000;
+/** Longest a start waits for this node's committed state to prove the previous owner fenced or stopped. */
+const START_SAFETY_WAIT_MS = 2_000;
+const START_SAFETY_POLL_MS = 50;
 
 export class LocalServices {
   private readonly roots = new Map<string, TreeNode>();
@@ -126,7 +129,7 @@ export class LocalServices {
     try {
       switch (op.kind) {
         case 'start': {
-          const unsafe = this.unsafeStart(id, before);
+          const unsafe = await this.safeToStart(id, before);
           if (unsafe !== undefined) {
             this.log.error(`refusing to start ${id}: ${unsafe}`, { service: id, reason: 'safety' });
             result(false, unsafe);
@@ -191,6 +194,24 @@ export class LocalServices {
   }
 
   /**
+   * unsafeStart, waiting (bounded, START_SAFETY_WAIT_MS) for this node's replicated state to show
+   * what the coordinator decided on: the coordinator decides only from committed records, so a
+   * node whose copy lags (it applies the log a little later) sees them soon. Never starts early:
+   * undefined only once the committed state here proves the previous owner fenced or stopped.
+   */
+  private async safeToStart(id: string, before: ServiceRecord | undefined): Promise<string | undefined> {
+    const deadline = Date.now() + START_SAFETY_WAIT_MS;
+    let unsafe = this.unsafeStart(id, before);
+    if (unsafe === undefined) return undefined;
+    this.log.info(`start of ${id} waits for the replicated state: ${unsafe}`, { service: id, reason: 'safety' });
+    while (unsafe !== undefined && Date.now() < deadline && !this.closing) {
+      await new Promise((r) => setTimeout(r, START_SAFETY_POLL_MS));
+      unsafe = this.unsafeStart(id, before);
+    }
+    return unsafe;
+  }
+
+  /**
    * Safety 3, asserted again where it matters: the record before this start showed the service
    * active on another node; that node must be a member that stopped it (then the record would
    * show it stopped) or be fenced / acknowledged / cleanly gone.
@@ -209,7 +230,10 @@ export class LocalServices {
     const node = this.config.nodes.find((n) => n.name === prevOwner);
     const member = node !== undefined && this.port.view().members.some((m) => m.nodeid === node.nodeid);
     if (member) return `${prevOwner} still runs it`;
-    if (!victimSafe(kvValue<VictimRecord>(this.port, `fence/v/${prevOwner}`))) return `previous owner ${prevOwner} is not fenced`;
+    // The victim record must be about the life that ran it (the coordinator's incarnation of the
+    // node, rg/n): an older settled record (startup fencing averted, an earlier death) is not.
+    const inc = kvValue<NodesRecord>(this.port, NODES_KEY)?.inc[prevOwner] ?? 0;
+    if (!victimSafeFor(kvValue<VictimRecord>(this.port, `fence/v/${prevOwner}`), inc)) return `previous owner ${prevOwner} is not fenced`;
     return undefined;
   }
 
