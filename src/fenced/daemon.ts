@@ -85,6 +85,12 @@ export class FenceDaemon {
   private nextSeq = 0;
   private unfenced = false;
   private lastView: ViewInfo | undefined;
+  /**
+   * How each node last left, as every member saw it in the committed views (one entry per
+   * configured node). A master that takes over after the old master itself left uses it so that a
+   * clean leave it did not witness as master is not mistaken for a failure.
+   */
+  private readonly departures = new Map<string, { readonly inc: number; readonly gen: number; readonly reason: string }>();
 
   /** Online reconfiguration (config propagation): later fence operations use the new devices and methods. */
   setConfig(config: ClusterConfig): void { this.opts = { ...this.opts, config }; }
@@ -211,15 +217,29 @@ export class FenceDaemon {
       if (seen === undefined) continue;
       const rec = this.victimLatest(n.name);
       if (rec !== undefined && rec.inc === seen.inc) continue;
+      const gone = this.departures.get(n.name);
+      if (gone !== undefined && gone.inc === seen.inc) {
+        // Seen leaving (cleanly or restarted) before this node became master: record it as the
+        // master of that moment would have.
+        this.settleDeparture(n.name, gone.gen, gone.inc, gone.reason);
+        continue;
+      }
       this.log.notice(`${n.name} (incarnation ${seen.inc}) is gone and was never dealt with; queued for fencing`, { reason: 'failed' });
       this.setVictim(n.name, { st: 'pending', gen: v.generation, inc: seen.inc, ms: Date.now(), master: this.opts.node.name, attempt: 0, reason: 'failed', safeMs: 0 });
     }
   }
 
   private onNodeLeft(name: string, gen: number, inc: number, reason: string): void {
+    const configured = this.nodeByName(name);
+    if (configured !== undefined) this.departures.set(configured.name, { inc, gen, reason });
     // The live view, not the cached flag: the first view of a new leader reports its nodeLeft first.
     const v = this.opts.port.view();
     if (v.leader !== this.opts.node.nodeid || this.stopped) return;
+    this.settleDeparture(name, gen, inc, reason);
+  }
+
+  /** The master's record of a departure: a clean leave needs no fencing, a restart averts it. */
+  private settleDeparture(name: string, gen: number, inc: number, reason: string): void {
     const clean = reason === 'left' || reason === 'removed';
     const restarted = reason === 'restarted';
     const st: VictimState = clean ? 'left' : restarted ? 'averted' : 'pending';
