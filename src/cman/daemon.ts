@@ -267,6 +267,9 @@ export class CmanDaemon {
     const now = Date.now();
     let at = this.core.nextDeadlineMs(now);
     if (this.qdisk !== undefined) at = Math.min(at, now + this.qdiskTickMs);
+    // Never sleep longer than the fixed tick: a deadline the core under-reports must not starve
+    // heartbeats or lease renewals (seen as quorum blips on an idle leader).
+    at = Math.min(at, now + this.qdiskTickMs);
     if (this.tickTimer !== undefined && this.tickAtMs <= at) return;
     if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
     this.tickTimer = undefined;
