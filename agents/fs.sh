@@ -22,28 +22,4 @@ meta_data() {
 	meta_end
 }
 
-start() {
-	local dev rc
-	dev=$(resolve_device "$OCF_RESKEY_device")
-	if is_mounted "$OCF_RESKEY_mountpoint"; then ocf_log info "$OCF_RESKEY_mountpoint already mounted"; return $OCF_SUCCESS; fi
-	if [ ! -e "$dev" ]; then ocf_log err "device $dev does not exist"; return $OCF_ERR_INSTALLED; fi
-	if yes_no "${OCF_RESKEY_force_fsck:-0}" && command -v fsck >/dev/null 2>&1; then
-		fsck -p ${OCF_RESKEY_fstype:+-t "$OCF_RESKEY_fstype"} "$dev" >&2
-		rc=$?
-		if [ $rc -ge 4 ]; then ocf_log err "fsck of $dev failed (returned $rc)"; return $OCF_ERR_GENERIC; fi
-	fi
-	do_mount "$dev" "$OCF_RESKEY_mountpoint" "$OCF_RESKEY_fstype" "$OCF_RESKEY_options"
-}
-
-case "${1:-}" in
-	meta-data) meta_data; exit 0 ;;
-	start) require_param mountpoint device; start; exit $? ;;
-	stop) require_param mountpoint; do_umount "$OCF_RESKEY_mountpoint" "${OCF_RESKEY_force_unmount:-0}" "${OCF_RESKEY_self_fence:-0}"; exit $? ;;
-	status|monitor) require_param mountpoint
-		yes_no "${OCF_RESKEY_quick_status:-0}" && OCF_CHECK_LEVEL=0
-		mount_status "$OCF_RESKEY_mountpoint"; exit $? ;;
-	recover) require_param mountpoint device
-		do_umount "$OCF_RESKEY_mountpoint" "${OCF_RESKEY_force_unmount:-0}" || exit $?; start; exit $? ;;
-	validate-all|verify-all) require_param mountpoint device; exit $OCF_SUCCESS ;;
-	*) echo "usage: $0 {start|stop|status|recover|meta-data|validate-all}" >&2; exit $OCF_ERR_UNIMPLEMENTED ;;
-esac
+block_fs_main "$@"
