@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../api/index.js';
 import type { CmanStatus } from '../api/cman.js';
-import type { RgServiceStatus, RgStatus } from '../api/rgmanager.js';
+import type { RgReply, RgServiceStatus, RgStatus } from '../api/rgmanager.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binPath = (cmd: string): string => path.join(repoRoot, 'bin', cmd);
@@ -448,15 +448,24 @@ export class LocalCluster {
    * whichever domain member is up first while nodes boot one by one). Relocates or enables it.
    */
   async placeService(id: string, nodeName: string, deadlineMs = 30_000): Promise<void> {
-    const s = await this.waitService(id, 'settled', (x) => x.pending === null &&
-      ['started', 'stopped', 'disabled'].includes(x.state), deadlineMs);
-    if (s.state === 'started' && s.owner === nodeName) return;
-    const c = await this.client(nodeName);
-    try {
-      const reply = await c.request('rg.request', { op: s.state === 'started' ? 'relocate' : 'enable', service: id, target: nodeName }, deadlineMs);
+    const endMs = Date.now() + deadlineMs;
+    // Services start as soon as cman is quorate, so an operation may begin between "settled" and
+    // the request: rgmanager then answers RG_EAGAIN ("Temporary failure; try again"), and an
+    // admin tries again. Bounded by the deadline.
+    for (;;) {
+      const s = await this.waitService(id, 'settled', (x) => x.pending === null &&
+        ['started', 'stopped', 'disabled'].includes(x.state), Math.max(1, endMs - Date.now()));
+      if (s.state === 'started' && s.owner === nodeName) return;
+      const c = await this.client(nodeName);
+      let reply: RgReply;
+      try {
+        reply = await c.request('rg.request', { op: s.state === 'started' ? 'relocate' : 'enable', service: id, target: nodeName }, Math.max(1, endMs - Date.now()));
+      } finally { c.close(); }
+      if (reply.code === 'RG_EAGAIN' && Date.now() < endMs) continue;
       if (reply.codeNumber !== 0) throw new Error(`cannot place ${id} on ${nodeName}: ${reply.message} (${reply.reason})`);
-    } finally { c.close(); }
-    await this.waitService(id, `started on ${nodeName}`, (x) => x.state === 'started' && x.owner === nodeName, deadlineMs);
+      break;
+    }
+    await this.waitService(id, `started on ${nodeName}`, (x) => x.state === 'started' && x.owner === nodeName, Math.max(1, endMs - Date.now()));
   }
 
   /** Wait until every listed node is quorate and sees exactly `members` (names). */
