@@ -5,49 +5,11 @@ import { expect } from 'chai';
 import { readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { sharedDir } from '../../support/paths.js';
+import { parseAgentMetadata } from '../../support/fence-metadata.js';
 import { metadataXml, usageText } from '../../../src/fence-agents/agent/metadata.js';
 import { fenceApcSnmp } from '../../../src/fence-agents/apc/fence_apc_snmp.js';
-
-interface Param {
-  name: string;
-  required: string;
-  deprecated?: string;
-  obsoletes?: string;
-  getopt: string;
-  contentType?: string;
-  contentDefault?: string;
-  options?: string[];
-}
-
-function params(xml: string): { name: string; params: Map<string, Param>; actions: string[] } {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['parameter', 'action', 'option'].includes(n) });
-  const doc = parser.parse(xml) as { 'resource-agent': {
-    name: string;
-    parameters: { parameter: Record<string, unknown>[] };
-    actions: { action: { name: string }[] };
-  } };
-  const ra = doc['resource-agent'];
-  const map = new Map<string, Param>();
-  for (const p of ra.parameters.parameter) {
-    const content = p['content'] as Record<string, unknown> | undefined;
-    const opts = content?.['option'] as { value: string }[] | undefined;
-    const param: Param = {
-      name: String(p['name']), required: String(p['required']),
-      getopt: String((p['getopt'] as Record<string, unknown>)['mixed']),
-    };
-    if (p['deprecated'] !== undefined) param.deprecated = String(p['deprecated']);
-    if (p['obsoletes'] !== undefined) param.obsoletes = String(p['obsoletes']);
-    if (content !== undefined) {
-      param.contentType = String(content['type']);
-      if (content['default'] !== undefined) param.contentDefault = String(content['default']);
-      if (opts !== undefined) param.options = opts.map((o) => o.value);
-    }
-    map.set(param.name, param);
-  }
-  return { name: ra.name, params: map, actions: ra.actions.action.map((a) => a.name) };
-}
 
 describe('fence-agent metadata: fence_apc_snmp', () => {
   const ours = metadataXml(fenceApcSnmp);
@@ -63,8 +25,8 @@ describe('fence-agent metadata: fence_apc_snmp', () => {
 
   for (const source of ['metadata', 'debian-4.12.1']) {
     it(`names every parameter of ${source}/fence_apc_snmp.xml with the same getopt, type, default, required and deprecation`, () => {
-      const upstream = params(readFileSync(path.join(sharedDir, 'peer/fence-agents', source, 'fence_apc_snmp.xml'), 'utf8'));
-      const mine = params(ours);
+      const upstream = parseAgentMetadata(readFileSync(path.join(sharedDir, 'peer/fence-agents', source, 'fence_apc_snmp.xml'), 'utf8'));
+      const mine = parseAgentMetadata(ours);
       expect(upstream.params.size).to.be.greaterThan(30);
       for (const [name, up] of upstream.params) {
         const m = mine.params.get(name);
@@ -90,9 +52,9 @@ describe('fence-agent metadata: fence_apc_snmp', () => {
   }
 
   it('prints the name it was invoked as (fence_tripplite_snmp)', () => {
-    const t = params(metadataXml(fenceApcSnmp, 'fence_tripplite_snmp'));
+    const t = parseAgentMetadata(metadataXml(fenceApcSnmp, 'fence_tripplite_snmp'));
     expect(t.name).to.equal('fence_tripplite_snmp');
-    const up = params(readFileSync(path.join(sharedDir, 'peer/fence-agents/metadata/fence_tripplite_snmp.xml'), 'utf8'));
+    const up = parseAgentMetadata(readFileSync(path.join(sharedDir, 'peer/fence-agents/metadata/fence_tripplite_snmp.xml'), 'utf8'));
     expect(up.name).to.equal('fence_tripplite_snmp');
   });
 

@@ -4,42 +4,13 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { sharedDir } from '../../support/paths.js';
+import { parseAgentMetadata } from '../../support/fence-metadata.js';
 import { metadataXml } from '../../../src/fence-agents/agent/metadata.js';
 import { optionsFromArgs, UsageError } from '../../../src/fence-agents/agent/options.js';
 import { fence, inProcessAgents } from '../../../src/fence-agents/index.js';
 import { fenceIpmilan, ipmiSettings } from '../../../src/fence-agents/fence_ipmilan.js';
-
-interface Param {
-  required: string;
-  deprecated?: string;
-  obsoletes?: string;
-  getopt: string;
-  contentType?: string;
-  contentDefault?: string;
-  options?: string[];
-}
-
-function parse(xml: string): { name: string; params: Map<string, Param>; actions: string[] } {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['parameter', 'action', 'option'].includes(n) });
-  const ra = (parser.parse(xml) as Record<string, Record<string, unknown>>)['resource-agent'] as Record<string, unknown>;
-  const params = new Map<string, Param>();
-  for (const p of (ra['parameters'] as { parameter: Record<string, unknown>[] }).parameter) {
-    const content = p['content'] as Record<string, unknown> | undefined;
-    const param: Param = { required: String(p['required']), getopt: String((p['getopt'] as Record<string, unknown>)['mixed']) };
-    if (p['deprecated'] !== undefined) param.deprecated = String(p['deprecated']);
-    if (p['obsoletes'] !== undefined) param.obsoletes = String(p['obsoletes']);
-    if (content !== undefined) {
-      param.contentType = String(content['type']);
-      if (content['default'] !== undefined) param.contentDefault = String(content['default']);
-      const opts = content['option'] as { value: string }[] | undefined;
-      if (opts !== undefined) param.options = opts.map((o) => o.value);
-    }
-    params.set(String(p['name']), param);
-  }
-  return { name: String(ra['name']), params, actions: (ra['actions'] as { action: { name: string }[] }).action.map((a) => a.name) };
-}
 
 const names = ['fence_ipmilan', 'fence_ipmilanplus', 'fence_idrac', 'fence_ilo3', 'fence_ilo4', 'fence_ilo5', 'fence_imm'];
 
@@ -48,8 +19,8 @@ describe('fence_ipmilan: metadata against fence-agents', () => {
     it(`${name}: well-formed, every upstream parameter with the same getopt, type, default, required, deprecation; same actions`, () => {
       const ours = metadataXml(fenceIpmilan, name);
       expect(XMLValidator.validate(ours)).to.equal(true);
-      const upstream = parse(readFileSync(path.join(sharedDir, 'peer', 'fence-agents', 'metadata', `${name}.xml`), 'utf8'));
-      const mine = parse(ours);
+      const upstream = parseAgentMetadata(readFileSync(path.join(sharedDir, 'peer', 'fence-agents', 'metadata', `${name}.xml`), 'utf8'));
+      const mine = parseAgentMetadata(ours);
       expect(mine.name).to.equal(name);
       for (const [pname, up] of upstream.params) {
         const p = mine.params.get(pname);
