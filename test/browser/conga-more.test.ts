@@ -2,17 +2,16 @@
 // resource's last status result in the service detail, the Configuration tab's dry run and
 // propagation (every node then runs the new version), an invalid edit that propagates nothing,
 // the version list with rollback, and fence device status. Screenshots in test-artifacts/conga-more/.
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { inCi, repoRoot } from '../support/paths.js';
 import type { CcsHistory } from '../../src/api/ccs.js';
 import { CongaCluster, waitFor } from '../cluster/conga/harness.js';
 import { checkScript, chkService, daemonRequest } from '../cluster/conga/chk.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NODES = ['127.0.7.11', '127.0.7.12', '127.0.7.13'];
 const shots = path.join(repoRoot, 'test-artifacts', 'conga-more');
 
@@ -31,13 +30,9 @@ describe('conga page: resource status, propagation, rollback (Chromium, real 3-n
   const versions = async () => Promise.all(NODES.map(async (n) => (await daemonRequest<CcsHistory>(cluster, n, 'ccs.history', {})).runningVersion));
 
   async function launch(): Promise<BrowserContext> {
-    const profile = mkdtempSync(path.join(os.tmpdir(), 'cs-conga-more-chromium-'));
+    const { context, profile } = await launchChromium('cs-conga-more-chromium-', 900);
     profiles.push(profile);
-    return chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    return context;
   }
 
   before(async function () {

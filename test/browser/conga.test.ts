@@ -2,15 +2,14 @@
 // 127.0.4.11-13: log in, see members and services, act with a preview, watch a node's death on the
 // open page without reloading, the config editor's errors at their line, and a viewer who cannot
 // act. Screenshots go to test-artifacts/conga/.
+import { CHROMIUM, launchChromium } from './chromium.js';
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { inCi, repoRoot } from '../support/paths.js';
 import { CongaCluster, WebUser, request, waitFor } from '../cluster/conga/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NODES = ['127.0.4.11', '127.0.4.12', '127.0.4.13'];
 const shots = path.join(repoRoot, 'test-artifacts', 'conga');
 
@@ -48,15 +47,10 @@ describe('conga page in Chromium (real 3-node cluster)', function () {
 
   /** A fresh Chromium with its own --user-data-dir (a persistent context, as playwright wants it). */
   async function launch(height: number): Promise<BrowserContext> {
-    const profile = mkdtempSync(path.join(os.tmpdir(), 'cs-conga-chromium-'));
+    const { context, profile } = await launchChromium('cs-conga-chromium-', height);
     profiles.push(profile);
-    const c = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, ignoreHTTPSErrors: true, viewport: { width: 1280, height },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
-    contexts.push(c);
-    return c;
+    contexts.push(context);
+    return context;
   }
 
   it('keeps the first page under 150 KB with nothing from outside', async () => {
