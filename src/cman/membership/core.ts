@@ -789,14 +789,28 @@ class Core implements MembershipCore {
     const prevIndex = Math.min(p.nextIndex - 1, this.lastIndex());
     const from = prevIndex - this.logStart;
     const entries = this.log.slice(from, from + this.limits.maxBatchEntries);
-    const lease = this.isViewMember(n, p.inc) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
     // A follower learns that a re-formed history's first view (and the old tail before it) is
     // committed only together: never a commit index between the view's base and the view.
     let commit = this.commitIndex;
     const r = this.reformAt();
     if (r !== null && prevIndex + entries.length < r.index) commit = Math.min(commit, r.base);
+    // The follower will apply at least up to min(commit, its match) and at most our commit index, and
+    // report quorate in the view it then holds: lease only a peer listed in every view from there on
+    // (never one that an appended view removes, even if a later one adds it back).
+    const lease = this.listedFrom(n, p.inc, Math.min(commit, prevIndex + entries.length)) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
     this.send(n, { t: 'append', inc: this.inc, term: this.term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries,
       commit, ts: nowMs, leaseEcho: lease.echo, leaseMs: lease.ms });
+  }
+
+  /** Whether (n, inc) is a member of the view in force at `fromIndex` and of every later view in our log. */
+  private listedFrom(n: NodeId, inc: number, fromIndex: number): boolean {
+    for (let i = this.lastIndex(); i > this.logStart; i--) {
+      const b = this.entryAt(i).body;
+      if (b.k !== 'view') continue;
+      if (!isMember(b, n, inc)) return false;
+      if (i <= fromIndex) return true;
+    }
+    return isMember(this.snap.view, n, inc);
   }
 
   private leaseGrant(p: Peer, nowMs: number): { echo: number; ms: number } {

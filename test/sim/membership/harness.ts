@@ -290,6 +290,9 @@ export class Sim {
     this.messagesDelivered++;
     if (this.traceMessages && m.message.t !== 'append' && m.message.t !== 'appendResp') {
       this.log.push(`${this.nowMs}: ${m.from}->${m.to} ${JSON.stringify(m.message)}`);
+    } else if (this.traceMessages && m.message.t === 'append' && m.message.entries.some((e) => e.body.k === 'view')) {
+      const views = m.message.entries.filter((e) => e.body.k === 'view').map((e) => JSON.stringify(e.body));
+      this.log.push(`${this.nowMs}: ${m.from}->${m.to} append prev ${m.message.prevIndex} commit ${m.message.commit} views ${views.join(' ')}`);
     }
     this.stepNode(n, { kind: 'message', from: m.from, message: m.message });
   }
@@ -321,7 +324,7 @@ export class Sim {
         const v = n.core.view(this.nowMs);
         const st = n.core.stats();
         return `${n.id}.${n.incarnation}${n.paused ? 'P' : ''}:${st.role[0]}${st.term} g${v.generation}/${v.index}${v.quorate ? 'Q' : '-'}` +
-          `L${v.leader ?? '_'}[${v.members.map((m) => m.nodeid).join('')}]h${v.history}`;
+          `L${v.leader ?? '_'}[${v.members.map((m) => (m.incarnation === m.nodeid ? `${m.nodeid}` : `${m.nodeid}.${m.incarnation}`)).join(',')}]h${v.history}`;
       }).join(' ');
       if (line !== this.lastTrace) {
         this.lastTrace = line;

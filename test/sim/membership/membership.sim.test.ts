@@ -14,7 +14,7 @@ const seedCount = Number(process.env['SIM_SEEDS'] ?? 1000);
 const firstSeed = Number(process.env['SIM_BASE'] ?? 1);
 
 function report(r: ScenarioResult): string {
-  const tail = r.log.slice(-(single !== undefined ? 400 : 25)).join('\n    ');
+  const tail = r.log.slice(-(single !== undefined ? Number(process.env['SIM_TAIL'] ?? 400) : 25)).join('\n    ');
   return `seed ${r.seed} (${r.nodes} nodes) failed: ${r.error}\n` +
     `  replay: SIM_SEED=${r.seed} SIM_TRACE=1 npx mocha dist/test/sim/membership/membership.sim.test.js\n` +
     `  last events:\n    ${tail}`;
