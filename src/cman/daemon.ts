@@ -2,7 +2,7 @@
 // clock ticks, authenticated packets, local commands and the quorum-disk state, carries out its
 // outputs (send, views, exit), serves cman's requests on the daemon socket, and re-emits
 // membership changes as typed events for the other modules (fenced, rgmanager, conga).
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import type { ClusterConfig, ClusterNode } from '../config/types.js';
 import { getLogger, type Logger } from '../log/index.js';
 import { ApiError, type ApiServer } from '../api/index.js';
@@ -84,8 +84,8 @@ export interface CmanDaemonOptions {
 
 interface JoinRecord { generation: number; joinedMs: number }
 
-/** Sampling period of the event-loop delay histogram. */
-const LOOP_DELAY_RESOLUTION_MS = 20;
+/** The membership core's clock: monotonic milliseconds of this process (a wall-clock step must not stretch a lease). */
+const monotonicMs = (): number => performance.now();
 /** Requests waiting for a commandResult from the core. */
 const MAX_PENDING_COMMANDS = 64;
 const MSG_TYPES: readonly Message['t'][] = ['vote', 'voteResp', 'append', 'appendResp', 'snap', 'snapResp', 'beacon', 'join', 'fwd', 'fwdResp', 'kill'];
@@ -96,7 +96,8 @@ export class CmanDaemon {
   private readonly core: MembershipCore;
   private readonly transport: UdpTransport;
   private readonly qdisk: QdiskRunner | undefined;
-  private readonly loopDelay: IntervalHistogram;
+  /** How late the tick timer fired (microseconds): the event-loop delay cman's timing sees, without a timer of its own. */
+  private readonly loopDelay: RecordableHistogram = createHistogram();
   private readonly joined = new Map<number, JoinRecord>();
   private readonly names = new Map<number, string>();
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
@@ -156,20 +157,18 @@ export class CmanDaemon {
     if (config.quorumd !== undefined) {
       this.qdisk = new QdiskRunner(config.quorumd, node.nodeid, {
         cmanMembers: () => (this.lastView?.members ?? []).map((m) => m.nodeid),
-        poll: (votes) => { if (votes > 0) this.qdiskLastPollMs = Date.now(); },
+        poll: (votes) => { if (votes > 0) this.qdiskLastPollMs = monotonicMs(); },
         kill: (nodeid) => { void this.command({ op: 'kill', nodeid }).catch(() => undefined); },
         stop: (reason) => this.fatal(reason),
         log: (level, msg) => this.log[level](msg, { subsys: 'qdisk' }),
       });
     }
-    this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     this.registerApi(opts.api);
   }
 
   async start(): Promise<void> {
     const { config, node } = this.opts;
     await this.transport.start();
-    this.loopDelay.enable();
     this.log.notice(`cman starting: cluster ${config.name} (id ${config.cman.clusterId}), node ${node.name} (id ${node.nodeid}), ` +
       `${this.opts.addresses.get(node.nodeid)}:${config.cman.port}, token ${config.totem.tokenMs} ms`);
     this.tick();
@@ -206,7 +205,7 @@ export class CmanDaemon {
   /** Bind a cman "port" (shown in `cman_tool status` Ports Bound), e.g. 177 for rgmanager. */
   bindPort(port: number): void { this.portsBound.add(port); }
 
-  view(): ViewInfo { return this.core.view(Date.now()); }
+  view(): ViewInfo { return this.core.view(monotonicMs()); }
 
   /** Replicated key/value state (for rgmanager's service state). */
   kv(): ReadonlyMap<string, KvEntry> { return this.core.kv(); }
@@ -240,7 +239,7 @@ export class CmanDaemon {
    */
   private refreshQdisk(view: ViewInfo | undefined): boolean {
     if (this.qdisk === undefined) return false;
-    const now = Date.now();
+    const now = monotonicMs();
     const polled = now - this.qdiskLastPollMs <= this.opts.config.cman.quorumDevPollMs;
     const master = this.qdisk.masterNodeid();
     const masterHere = master !== undefined && (master === this.opts.node.nodeid || (view?.members.some((m) => m.nodeid === master) ?? false));
@@ -256,7 +255,7 @@ export class CmanDaemon {
 
   private step(input: Parameters<MembershipCore['step']>[0]): void {
     if (this.stopped) return;
-    const outputs = this.core.step(input, Date.now());
+    const outputs = this.core.step(input, monotonicMs());
     for (const o of outputs) this.carryOut(o);
     this.armTick();
   }
@@ -264,18 +263,18 @@ export class CmanDaemon {
   /** Arm the one tick timer for the core's next deadline (an armed earlier timer is kept: an early tick is harmless). */
   private armTick(): void {
     if (this.stopped) return;
-    const now = Date.now();
+    const now = monotonicMs();
     let at = this.core.nextDeadlineMs(now);
+    // With a quorum disk its poll freshness is re-checked on ticks: at least every qdiskTickMs.
     if (this.qdisk !== undefined) at = Math.min(at, now + this.qdiskTickMs);
-    // Never sleep longer than the fixed tick: a deadline the core under-reports must not starve
-    // heartbeats or lease renewals (seen as quorum blips on an idle leader).
-    at = Math.min(at, now + this.qdiskTickMs);
     if (this.tickTimer !== undefined && this.tickAtMs <= at) return;
     if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
     this.tickTimer = undefined;
     this.tickAtMs = at;
     if (!Number.isFinite(at)) return;
     this.tickTimer = setTimeout(() => {
+      const late = monotonicMs() - at;
+      if (late > 0) this.loopDelay.record(Math.max(1, Math.round(late * 1000)));
       this.tickTimer = undefined;
       this.tickAtMs = Number.POSITIVE_INFINITY;
       this.tick();
@@ -343,7 +342,7 @@ export class CmanDaemon {
     // Settle the qdisk votes against this view first; the core then emits a corrected view.
     const seq = this.viewSeq;
     if (this.refreshQdisk(v)) {
-      if (this.viewSeq === seq) this.onView(this.core.view(Date.now()));
+      if (this.viewSeq === seq) this.onView(this.core.view(monotonicMs()));
       return;
     }
     this.viewSeq += 1;
@@ -393,7 +392,6 @@ export class CmanDaemon {
     this.tickTimer = undefined;
     for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new ApiError('ENOTCONN', 'cman stopped')); }
     this.pending.clear();
-    this.loopDelay.disable();
     await this.qdisk?.stop();
     await this.transport.close();
     this.log.notice(`cman stopped: ${reason}`);
@@ -412,7 +410,7 @@ export class CmanDaemon {
 
   status(): CmanStatus {
     const { config, node } = this.opts;
-    const v = this.core.view(Date.now());
+    const v = this.core.view(monotonicMs());
     const me = v.members.find((m) => m.nodeid === node.nodeid);
     const flags: StatusFlag[] = [];
     if (config.cman.twoNode) flags.push('2node');
@@ -443,7 +441,7 @@ export class CmanDaemon {
   }
 
   nodes(): CmanNodes {
-    const v = this.core.view(Date.now());
+    const v = this.core.view(monotonicMs());
     const members = new Map(v.members.map((m) => [m.nodeid, m]));
     const rows: CmanNodeRow[] = this.opts.config.nodes.map((n) => {
       const m = members.get(n.nodeid);
@@ -466,9 +464,7 @@ export class CmanDaemon {
 
   diag(): CmanDiag {
     const h = this.loopDelay;
-    // The histogram samples a timer of LOOP_DELAY_RESOLUTION_MS; an idle loop reads about that
-    // much, so it is subtracted: what remains is the time the loop was busy elsewhere.
-    const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - LOOP_DELAY_RESOLUTION_MS) : 0);
+    const ms = (us: number) => (Number.isFinite(us) && h.count > 0 ? us / 1000 : 0);
     const cpu = process.cpuUsage();
     return {
       pid: process.pid,
@@ -489,7 +485,7 @@ export class CmanDaemon {
     api.handle('cman.diag', () => this.diag());
     api.handle('cman.setExpected', async ({ expectedVotes }) => {
       if (!Number.isInteger(expectedVotes) || expectedVotes < 1) throw new ApiError('EINVAL', 'expected votes must be a positive integer');
-      const v = this.core.view(Date.now());
+      const v = this.core.view(monotonicMs());
       if (!expectedVotesChangeAllowed(v.totalVotes, expectedVotes)) {
         throw new ApiError('EINVAL', `expected votes ${expectedVotes} would make quorum out of range for ${v.totalVotes} votes`);
       }

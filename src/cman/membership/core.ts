@@ -24,8 +24,14 @@ type Role = 'follower' | 'candidate' | 'leader' | 'stopped';
 interface Peer {
   /** Incarnation this peer record is about (the member's, or the last seen). */
   inc: number;
+  /** First entry not yet sent (entries up to nextIndex - 1 are sent or acknowledged: pipelining). */
   nextIndex: number;
+  /** Highest entry the peer acknowledged holding (as in our log). */
   matchIndex: number;
+  /** When entries beyond matchIndex were last sent (resent from matchIndex + 1 after a heartbeat without an answer). */
+  entriesSentMs: number;
+  /** Commit index carried by the last append sent (commit notices go only to peers behind). */
+  commitSent: number;
   /** Leader clock when the last reply in this term arrived (failure detection). */
   lastReplyMs: number;
   /** Highest leader `ts` the peer acknowledged in this leadership: it promised not to vote for another until ts+token. */
@@ -80,6 +86,8 @@ interface Snapshot {
 const GENERATION_STEP = 4;
 const MAX_SESSIONS = 256;
 const MAX_VIEWS_IN_FLIGHT = 4;
+/** Batches of entries a leader sends a peer ahead of its acknowledgements. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 function mix(a: number, b: number, c: number): number {
   let h = 0x811c9dc5 ^ a;
@@ -129,6 +137,8 @@ class Core implements MembershipCore {
   private readonly graceMs: number;
   private readonly roundMs: number;
   private readonly commandTimeoutMs: number;
+  /** A leader tells peers of committed commands this long after the first commit not yet told (coalescing). */
+  private readonly commitNoticeDelayMs: number;
   private readonly twoNodeKillDelayMs: number;
 
   private started = false;
@@ -181,6 +191,8 @@ class Core implements MembershipCore {
   // leader
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
+  /** Leader: when to tell peers about commits of commands (+Infinity: nothing to tell). */
+  private commitNoticeAtMs = Number.POSITIVE_INFINITY;
   private hadLease = false;
   private leaderSinceMs = 0;
   private lastViewAppendMs = Number.NEGATIVE_INFINITY;
@@ -222,6 +234,7 @@ class Core implements MembershipCore {
     this.graceMs = Math.max(1, Math.floor(cfg.tokenMs / 4));
     this.roundMs = Math.max(5, Math.floor(cfg.tokenMs / 5));
     this.commandTimeoutMs = 4 * cfg.tokenMs + 2000;
+    this.commitNoticeDelayMs = Math.max(1, Math.min(10, Math.floor(this.heartbeatMs / 20)));
     this.twoNodeKillDelayMs = cfg.twoNodeKillDelayMs ?? 5000;
   }
 
@@ -496,10 +509,23 @@ class Core implements MembershipCore {
       }
     }
     if (this.leaderId !== null) return;
+    if (nowMs >= this.orphanedAt()) {
+      // Half-joined (we took a leader's log before our join committed) and that cluster is gone: we
+      // neither stand nor may form a new cluster from scratch with this log. As cman: restart to join.
+      this.stop('rejoin', null, 'the cluster we were joining has had no leader for 3 tokens; restart to rejoin');
+      return;
+    }
     if (nowMs >= this.electionAt()) {
       this.eager = false;
       this.startElection(nowMs, false);
     }
+  }
+
+  /** A half-joined node (a log, but no view of it lists us) without a leader: when it gives up. */
+  private orphanedAt(): number {
+    if (this.hasState || this.lastIndex() === 0 || this.leaderId !== null || this.amMemberOfLogView() ||
+        isMember(this.appliedView, this.me, this.inc)) return Number.POSITIVE_INFINITY;
+    return Math.max(this.lastLeaderMs, this.startedMs) + 3 * this.tokenMs;
   }
 
   /** Follower without a leader: when it stands for election (+Infinity: it does not). */
@@ -549,6 +575,7 @@ class Core implements MembershipCore {
     if (this.leaving) future(this.leaveDeadlineMs);
     if (this.role === 'leader') {
       future(this.lastHeartbeatMs + this.heartbeatMs);
+      future(this.commitNoticeAtMs);
       if (this.reform !== null) future(this.reform.atMs);
       if (!this.amMemberOfLogView()) future(Math.max(this.leaderSinceMs + 2 * this.tokenMs, this.leaseUntil()));
       // Failure detection and removals waiting for leases (the view-append rate limit is rechecked
@@ -566,6 +593,7 @@ class Core implements MembershipCore {
       if (this.hasState) future(Math.max(this.followStartMs, this.quorateUntil) + this.tokenMs);
     } else {
       future(this.electionAt());
+      future(this.orphanedAt());
     }
     return next;
   }
@@ -662,6 +690,7 @@ class Core implements MembershipCore {
     }
     this.changes = [];
     this.hadLease = false;
+    this.commitNoticeAtMs = Number.POSITIVE_INFINITY;
     this.reform = null;
     if (reform) {
       // Write the new history's first view after a grace: followers of the old leader may still count
@@ -694,7 +723,7 @@ class Core implements MembershipCore {
   }
 
   private newPeer(inc: number, nowMs: number): Peer {
-    return { inc, nextIndex: this.lastIndex() + 1, matchIndex: 0, lastReplyMs: nowMs, ackedTs: Number.NEGATIVE_INFINITY,
+    return { inc, nextIndex: this.lastIndex() + 1, matchIndex: 0, entriesSentMs: Number.NEGATIVE_INFINITY, commitSent: 0, lastReplyMs: nowMs, ackedTs: Number.NEGATIVE_INFINITY,
       echo: null, echoAtMs: 0, grantedUntil: Number.NEGATIVE_INFINITY, priorLeaseUntil: Number.NEGATIVE_INFINITY, lastSentMs: Number.NEGATIVE_INFINITY, revoked: false,
       snapOffset: 0, snapIndex: -1 };
   }
@@ -702,6 +731,15 @@ class Core implements MembershipCore {
   private computeQuorum(members: readonly ViewMember[], previousQuorum: number, allowDecrease: boolean): number {
     return calculateQuorum({ memberVotes: members.map((m) => m.votes), memberExpectedVotes: members.map((m) => m.expectedVotes),
       qdiskVotes: this.qdiskVotesNow(), twoNode: this.cfg.twoNode, previousQuorum, allowDecrease }).quorum;
+  }
+
+  /** Leader: send the commit index to peers that hold entries it covers but were not told. */
+  private sendCommitNotices(nowMs: number): void {
+    this.commitNoticeAtMs = Number.POSITIVE_INFINITY;
+    for (const [n, p] of this.peers) {
+      if (!isMember(this.logView, n, p.inc) && !isMember(this.appliedView, n, p.inc)) continue;
+      if (p.commitSent < Math.min(this.commitIndex, p.nextIndex - 1)) this.sendAppend(n, p, nowMs);
+    }
   }
 
   private leaderTick(nowMs: number): void {
@@ -716,9 +754,11 @@ class Core implements MembershipCore {
     this.proposeViewChange(nowMs);
     if (nowMs - this.lastHeartbeatMs >= this.heartbeatMs) {
       this.lastHeartbeatMs = nowMs;
+      this.commitNoticeAtMs = Number.POSITIVE_INFINITY;
       this.broadcastAppends(nowMs);
     }
     this.advanceCommit(nowMs);
+    if (nowMs >= this.commitNoticeAtMs) this.sendCommitNotices(nowMs);
   }
 
   private appendReformView(nowMs: number): void {
@@ -782,13 +822,21 @@ class Core implements MembershipCore {
 
   private sendAppend(n: NodeId, p: Peer, nowMs: number): void {
     p.lastSentMs = nowMs;
+    // Entries sent a heartbeat ago and still not acknowledged were lost (or their answer was): again.
+    if (p.nextIndex - 1 > p.matchIndex && nowMs - p.entriesSentMs >= this.heartbeatMs) p.nextIndex = p.matchIndex + 1;
     if (p.nextIndex <= this.logStart) {
       this.sendSnapshotChunk(n, p, nowMs);
       return;
     }
     const prevIndex = Math.min(p.nextIndex - 1, this.lastIndex());
     const from = prevIndex - this.logStart;
-    const entries = this.log.slice(from, from + this.limits.maxBatchEntries);
+    // Pipelining: send entries not sent yet, at most a few batches ahead of the acknowledgements.
+    const room = Math.max(0, p.matchIndex + MAX_BATCHES_IN_FLIGHT * this.limits.maxBatchEntries - prevIndex);
+    const entries = this.log.slice(from, from + Math.min(this.limits.maxBatchEntries, room));
+    if (entries.length > 0) {
+      p.nextIndex = prevIndex + entries.length + 1;
+      p.entriesSentMs = nowMs;
+    }
     // A follower learns that a re-formed history's first view (and the old tail before it) is
     // committed only together: never a commit index between the view's base and the view.
     let commit = this.commitIndex;
@@ -798,6 +846,7 @@ class Core implements MembershipCore {
     // report quorate in the view it then holds: lease only a peer listed in every view from there on
     // (never one that an appended view removes, even if a later one adds it back).
     const lease = this.listedFrom(n, p.inc, Math.min(commit, prevIndex + entries.length)) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
+    p.commitSent = Math.max(p.commitSent, Math.min(commit, prevIndex + entries.length));
     this.send(n, { t: 'append', inc: this.inc, term: this.term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries,
       commit, ts: nowMs, leaseEcho: lease.echo, leaseMs: lease.ms });
   }
@@ -861,10 +910,18 @@ class Core implements MembershipCore {
       }
     }
     if (newCommit > this.commitIndex) {
+      let views = false;
+      for (let i = this.commitIndex + 1; i <= newCommit && !views; i++) views = this.entryAt(i).body.k === 'view';
       this.commitIndex = newCommit;
-      // Followers learn the commit index at once, before we apply it: a leader that is leaving stops
-      // when it applies its removal, and the node a view removes learns it from this append too.
-      this.broadcastAppends(nowMs);
+      if (views) {
+        // Followers learn a committed view at once, before we apply it: a leader that is leaving stops
+        // when it applies its removal, and the node a view removes learns it from this append too.
+        this.broadcastAppends(nowMs);
+        this.commitNoticeAtMs = Number.POSITIVE_INFINITY;
+      } else if (this.commitNoticeAtMs === Number.POSITIVE_INFINITY) {
+        // Commands: tell the peers shortly, so that a burst of acknowledgements gives one notice each.
+        this.commitNoticeAtMs = nowMs + this.commitNoticeDelayMs;
+      }
       this.applyCommitted(nowMs);
     }
   }
@@ -1173,7 +1230,10 @@ class Core implements MembershipCore {
     if (empty && !msg.fresh) this.lastLeaderMs = Math.max(this.lastLeaderMs, nowMs);
     const myLastTerm = this.termAt(this.lastIndex()) ?? 0;
     // A candidate from another history (re-formed after restarts) must contain all we have committed.
-    const sameHistory = empty || msg.history === (this.logView?.history ?? '') || this.commitIndex <= msg.base;
+    // (Our committed entries are those of the applied view's history: a candidate of that history is
+    // compared as in Raft even when our log ends in an uncommitted view of a re-formed history.)
+    const sameHistory = empty || msg.history === (this.logView?.history ?? '') || msg.history === (this.appliedView?.history ?? '') ||
+      this.commitIndex <= msg.base;
     const upToDate = sameHistory &&
       (msg.lastTerm > myLastTerm || (msg.lastTerm === myLastTerm && msg.lastIndex >= this.lastIndex()));
     const better = sameHistory &&
@@ -1423,8 +1483,9 @@ class Core implements MembershipCore {
       this.advanceCommit(nowMs);
       const shortLease = p.grantedUntil - nowMs < this.tokenMs / 2 && this.leaseUntil() > nowMs &&
         (p.grantedUntil <= nowMs || nowMs - p.lastSentMs >= this.heartbeatMs / 4);
-      if (this.role === 'leader' && (p.nextIndex <= this.lastIndex() || shortLease)) {
-        this.sendAppend(from, p, nowMs); // catch up, or refresh a short lease (just after an election)
+      const unsent = p.nextIndex <= this.lastIndex() && p.nextIndex <= p.matchIndex + MAX_BATCHES_IN_FLIGHT * this.limits.maxBatchEntries;
+      if (this.role === 'leader' && (unsent || shortLease)) {
+        this.sendAppend(from, p, nowMs); // the next entries, or refresh a short lease (just after an election)
       }
     } else {
       p.nextIndex = Math.max(1, Math.min(p.nextIndex - 1, msg.matchIndex + 1));
