@@ -255,16 +255,19 @@ export class CmanDaemon {
 
   private step(input: Parameters<MembershipCore['step']>[0]): void {
     if (this.stopped) return;
-    const outputs = this.core.step(input, monotonicMs());
+    const stepMs = monotonicMs();
+    const outputs = this.core.step(input, stepMs);
     for (const o of outputs) this.carryOut(o);
-    this.armTick();
+    this.armTick(stepMs);
   }
 
   /** Arm the one tick timer for the core's next deadline (an armed earlier timer is kept: an early tick is harmless). */
-  private armTick(): void {
+  private armTick(stepMs: number): void {
     if (this.stopped) return;
+    // Asked at the step's own clock: a deadline that fell due while the outputs were carried out is
+    // not lost (it would be, asked later: the heartbeat missed, a leader lease lapsed for a moment).
+    let at = this.core.nextDeadlineMs(stepMs);
     const now = monotonicMs();
-    let at = this.core.nextDeadlineMs(now);
     // With a quorum disk its poll freshness is re-checked on ticks: at least every qdiskTickMs.
     if (this.qdisk !== undefined) at = Math.min(at, now + this.qdiskTickMs);
     if (this.tickTimer !== undefined && this.tickAtMs <= at) return;

@@ -142,6 +142,8 @@ class Core implements MembershipCore {
   private readonly twoNodeKillDelayMs: number;
 
   private started = false;
+  /** Clock of the last step: its timer checks did everything due by then. */
+  private lastStepMs = Number.NEGATIVE_INFINITY;
   private startedMs = 0;
   private role: Role = 'follower';
   private term = 0;
@@ -257,6 +259,7 @@ class Core implements MembershipCore {
       case 'command': this.onLocalCommand(input.reqId, input.command, nowMs); break;
     }
     if (!this.isStopped()) this.onTimers(nowMs);
+    this.lastStepMs = nowMs;
     this.report(nowMs);
     invariant(this.out.length <= this.limits.maxOutputsPerStep, 'too many outputs in one step');
     return this.out;
@@ -560,10 +563,12 @@ class Core implements MembershipCore {
   nextDeadlineMs(nowMs: number): number {
     if (!this.started) return nowMs;
     if (this.role === 'stopped') return Number.POSITIVE_INFINITY;
-    // Every step ends with the timer checks (onTimers), so what was due by nowMs is done: only
-    // moments after nowMs count (a past one that did nothing must not make the daemon spin).
+    // Every step ends with the timer checks (onTimers), so what was due by the last step's clock is
+    // done: only moments after it count (a past one that did nothing must not make the daemon spin).
+    // A moment between that step and nowMs is due now (the caller may ask a little after stepping).
+    const doneUntil = Math.min(nowMs, this.lastStepMs);
     let next = Number.POSITIVE_INFINITY;
-    const future = (t: number) => { if (t > nowMs && t < next) next = t; };
+    const future = (t: number) => { if (t > doneUntil && t < next) next = t; };
     // Quorate flips (reported as a view): a follower's lease plus grace, a leader's own lease.
     future(this.quorateUntil + this.graceMs);
     if (this.isLeaderLike()) future(this.leaseUntil());
