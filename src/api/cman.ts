@@ -93,6 +93,14 @@ export interface CmanDiag {
     readonly dropped: Readonly<Record<string, number>>;
   };
   readonly qdisk: QdiskDiag | undefined;
+  /** The replicated log as this node sees it (the leader is the coordinator of fenced and rgmanager). */
+  readonly membership: {
+    readonly role: string;
+    readonly term: number;
+    readonly leaderNodeid: number | null;
+    readonly commitIndex: number;
+    readonly lastIndex: number;
+  };
 }
 
 export interface QuorumEvent {

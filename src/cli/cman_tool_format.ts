@@ -98,6 +98,8 @@ export function formatDiag(d: CmanDiag): string {
   const l = d.loopDelay;
   out.push(`Event loop delay: mean ${l.meanMs.toFixed(2)} ms, p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms` +
     (l.p99Ms > d.tokenTimeoutMs / 10 ? ' (TOO HIGH: over a tenth of the token timeout)' : ''));
+  const m = d.membership;
+  out.push(`Membership: ${m.role}, term ${m.term}, leader ${m.leaderNodeid ?? '(none)'}, log committed ${m.commitIndex} of ${m.lastIndex}`);
   out.push(`Frames: sent ${d.transport.sent}, accepted ${d.transport.accepted}, send errors ${d.transport.sendErrors}`);
   const drops = Object.entries(d.transport.dropped).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
   out.push(`Frames dropped: ${drops.length > 0 ? drops.join(', ') : 'none'}`);

@@ -479,6 +479,7 @@ export class CmanDaemon {
       loopDelay: { meanMs: ms(h.mean), p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) },
       transport: this.transport.counterSnapshot(),
       qdisk: this.qdisk?.diag(),
+      membership: (({ role, term, leader, commitIndex, lastIndex }) => ({ role, term, leaderNodeid: leader, commitIndex, lastIndex }))(this.core.stats()),
     };
   }
 

@@ -233,7 +233,7 @@ class Core implements MembershipCore {
     this.heartbeatMs = Math.max(1, Math.floor(cfg.tokenMs / 10));
     this.leaseMaxMs = cfg.tokenMs;
     this.jitterSpanMs = Math.max(1, Math.floor(Math.min(cfg.consensusMs > 0 ? cfg.consensusMs : cfg.tokenMs, cfg.tokenMs) / 20));
-    this.graceMs = Math.max(1, Math.floor(cfg.tokenMs / 4));
+    this.graceMs = Math.max(1, Math.floor(cfg.tokenMs / 5));
     this.roundMs = Math.max(5, Math.floor(cfg.tokenMs / 5));
     this.commandTimeoutMs = 4 * cfg.tokenMs + 2000;
     this.commitNoticeDelayMs = Math.max(1, Math.min(10, Math.floor(this.heartbeatMs / 20)));

@@ -59,6 +59,43 @@ describe('cman with real clusterd processes', function () {
     });
   });
 
+  describe('leader failure', () => {
+    const c = new TestCluster('cmanlead');
+    after(() => c.cleanup());
+
+    it('SIGKILL of the leader (three times): the survivors never report inquorate, and a new leader takes over', async () => {
+      const nodes = [10, 11, 12];
+      const conf = c.writeConf('cluster.conf', clusterConf({ nodes: nodes.map((n) => ({ name: ip(n), nodeid: n - 9 })) }));
+      for (const n of nodes) c.start(ip(n), conf);
+      for (let round = 1; round <= 3; round++) {
+        for (const n of nodes) await waitFor(`round ${round}: node ${n} quorate with 3`, DEADLINE_MS, () => quorateWith(c, ip(n), 3));
+        const leaderId = await waitFor(`round ${round}: one leader`, DEADLINE_MS, async () => {
+          const ids = await Promise.all(nodes.map(async (n) => (await c.diag(ip(n))).membership.leaderNodeid));
+          return ids.every((x) => x !== null && x === ids[0]) ? ids[0]! : undefined;
+        });
+        const victim = nodes.find((n) => n - 9 === leaderId)!;
+        const survivors = nodes.filter((n) => n !== victim);
+        const clients = await Promise.all(survivors.map((n) => ApiClient.connect({ runDir: c.runDir(ip(n)) })));
+        const events: string[] = [];
+        try {
+          await Promise.all(clients.map((cl, i) => cl.subscribe(['cman.membership'], (_e, data) => {
+            const st = data as CmanStatus;
+            events.push(`${ip(survivors[i]!)}: nodes ${st.nodes} ${st.quorate ? 'quorate' : 'INQUORATE'}`);
+          })));
+          await c.kill(ip(victim));
+          for (const n of survivors) await waitFor(`round ${round}: node ${n} quorate with 2`, DEADLINE_MS, () => quorateWith(c, ip(n), 2));
+          const leaders = await Promise.all(survivors.map(async (n) => (await c.diag(ip(n))).membership.leaderNodeid));
+          expect(leaders[0], 'survivors agree on a new leader').to.equal(leaders[1]);
+          expect(leaders[0]).to.not.equal(leaderId);
+        } finally {
+          for (const cl of clients) cl.close();
+        }
+        expect(events.filter((e) => e.includes('INQUORATE')), events.join('\n')).to.deep.equal([]);
+        c.start(ip(victim), conf);
+      }
+    });
+  });
+
   describe('administration: leave, kill, expected', () => {
     const c = new TestCluster('cmanadm');
     after(() => c.cleanup());
