@@ -38,6 +38,24 @@ async function startAndForm(c: TestCluster, conf: string, count: number): Promis
   return { c, conf, formMs: performance.now() - t0, upMs };
 }
 
+/**
+ * Wait until the cluster is idle: no entry in flight on any node for three polls in a row (a node that
+ * just rejoined still receives the log and its daemons write their records; replies then come more
+ * often than heartbeats, which would measure detection from a later last reply than an idle cluster has).
+ */
+async function settle(c: TestCluster, nodes: number[]): Promise<void> {
+  let quiet = 0;
+  let last = '';
+  await waitFor('cluster idle', 60_000, async () => {
+    const ds = await Promise.all(nodes.map((n) => c.diag(ip(n))));
+    const sig = ds.map((d) => `${d.membership.commitIndex}/${d.membership.lastIndex}`).join(' ');
+    const idle = ds.every((d) => d.membership.commitIndex === d.membership.lastIndex && d.membership.commitIndex === ds[0]!.membership.commitIndex);
+    quiet = idle && sig === last ? quiet + 1 : 0;
+    last = sig;
+    return quiet >= 3;
+  }, 200);
+}
+
 /** Milliseconds to start `node -e 0` (the floor under any process start), median of 5. */
 function nodeStartMs(): number {
   const xs: number[] = [];
@@ -58,6 +76,9 @@ const detection: Bench = {
     const samples: number[] = [];
     try {
       for (let r = 0; r < reps; r++) {
+        await settle(c, [1, 2, 3]);
+        // The kill falls at a uniformly random moment of the heartbeat period (token/10), as a crash does.
+        await new Promise((res) => setTimeout(res, Math.random() * TOKEN_MS / 10)); // phase, not synchronisation
         const client = await ApiClient.connect({ runDir: c.runDir(ip(1)) });
         let seenAt = 0;
         const done = new Promise<void>((resolve) => {
