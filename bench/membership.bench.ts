@@ -48,7 +48,7 @@ export const benches: Bench[] = [
         if (t === null) throw new Error('16 nodes did not form within 20 tokens');
         samples.push(sim.nowMs);
       }
-      return summary(this.name, 'ms', samples, { baseline: `token ${TOKEN_MS} ms: nodes vote after token + token/4 from start` });
+      return summary(this.name, 'ms', samples, { baseline: `token ${TOKEN_MS} ms: nodes vote after token + grace (token/5) from start` });
     },
   },
   {
@@ -84,7 +84,7 @@ export const benches: Bench[] = [
         if (t === null) throw new Error('no new leader');
         samples.push(t);
       }
-      return summary(this.name, 'ms', samples, { baseline: 'survivors stay quorate through the change (lease grace token/4)' });
+      return summary(this.name, 'ms', samples, { baseline: 'survivors stay quorate through the change (lease grace token/5)' });
     },
   },
 ];
