@@ -193,6 +193,10 @@ class Core implements MembershipCore {
   // leader
   private peers = new Map<NodeId, Peer>();
   private lastHeartbeatMs = Number.NEGATIVE_INFINITY;
+  /** Leader: the leader we replaced when elected (its lease ended before we won: not protected). */
+  private replacedLeader: NodeId | null = null;
+  /** Leader: a view that removes a member waits to commit until this moment (its lease may still run). */
+  private commitBlockedUntilMs = Number.NEGATIVE_INFINITY;
   /** Leader: when to tell peers about commits of commands (+Infinity: nothing to tell). */
   private commitNoticeAtMs = Number.POSITIVE_INFINITY;
   private hadLease = false;
@@ -581,6 +585,7 @@ class Core implements MembershipCore {
     if (this.role === 'leader') {
       future(this.lastHeartbeatMs + this.heartbeatMs);
       future(this.commitNoticeAtMs);
+      future(this.commitBlockedUntilMs);
       if (this.reform !== null) future(this.reform.atMs);
       if (!this.amMemberOfLogView()) future(Math.max(this.leaderSinceMs + 2 * this.tokenMs, this.leaseUntil()));
       // Failure detection and removals waiting for leases (the view-append rate limit is rechecked
@@ -696,6 +701,8 @@ class Core implements MembershipCore {
     this.changes = [];
     this.hadLease = false;
     this.commitNoticeAtMs = Number.POSITIVE_INFINITY;
+    this.commitBlockedUntilMs = Number.NEGATIVE_INFINITY;
+    if (!keep) this.replacedLeader = revived ? null : prev;
     this.reform = null;
     if (reform) {
       // Write the new history's first view after a grace: followers of the old leader may still count
@@ -914,6 +921,7 @@ class Core implements MembershipCore {
         break;
       }
     }
+    if (newCommit > this.commitIndex) newCommit = this.leaseSafeCommit(newCommit, nowMs);
     if (newCommit > this.commitIndex) {
       let views = false;
       for (let i = this.commitIndex + 1; i <= newCommit && !views; i++) views = this.entryAt(i).body.k === 'view';
@@ -929,6 +937,39 @@ class Core implements MembershipCore {
       }
       this.applyCommitted(nowMs);
     }
+  }
+
+  /**
+   * Leader: the highest index up to `upTo` that may commit now. A view that removes a member commits
+   * only once every lease that member may hold has run out, plus the grace (it may count itself
+   * quorate that long). Our own removals wait for this before they are appended, but a view we
+   * inherited uncommitted from an earlier leader was appended before leases that leaders after it
+   * gave: a member it removes is protected as at our election (priorLeaseUntil). Seed 8787.
+   */
+  private leaseSafeCommit(upTo: number, nowMs: number): number {
+    this.commitBlockedUntilMs = Number.NEGATIVE_INFINITY;
+    let prev = this.appliedView;
+    for (let i = this.commitIndex + 1; i <= upTo; i++) {
+      const b = this.entryAt(i).body;
+      if (b.k !== 'view') continue;
+      if (prev !== null && b.history === prev.history) {
+        let until = Number.NEGATIVE_INFINITY;
+        for (const m of prev.members) {
+          if (m.nodeid === this.me || m.nodeid === this.replacedLeader) continue;
+          const now = memberOf(b, m.nodeid);
+          if (now !== undefined) continue; // still a member (or a restarted incarnation: the old process is gone)
+          const p = this.peers.get(m.nodeid);
+          const leaseEnd = p !== undefined && p.inc === m.incarnation ? this.leaseEnd(p) : this.leaderSinceMs + this.tokenMs;
+          until = Math.max(until, leaseEnd + this.graceMs);
+        }
+        if (nowMs < until) {
+          this.commitBlockedUntilMs = until;
+          return i - 1;
+        }
+      }
+      prev = b;
+    }
+    return upTo;
   }
 
   /** Leader: fold suspected members and queued changes into one new view entry (one view change in flight). */

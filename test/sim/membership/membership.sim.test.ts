@@ -37,10 +37,11 @@ describe('membership simulation (seeded, virtual clock)', function () {
   // 1739, 1891, 1940), and a follower that took a lease from a leader behind its commit index (1885).
   // With pipelined replication: a lease to a peer that an in-flight view removes (600: safety 2), a
   // cluster of half-joined nodes only (1023), a voter whose log ends in an uncommitted re-formed view
-  // refusing a better candidate of its committed history (2564, 8000), and 850 (no convergence).
+  // refusing a better candidate of its committed history (2564, 8000), 850 (no convergence), and a new
+  // leader committing an inherited view that removed a member holding a later leader's lease (8787: safety 2).
   it('regression seeds', () => {
     const failures: string[] = [];
-    for (const seed of [600, 850, 1023, 1459, 1739, 1885, 1891, 1940, 2074, 2101, 2564, 2845, 8000]) {
+    for (const seed of [600, 850, 1023, 1459, 1739, 1885, 1891, 1940, 2074, 2101, 2564, 2845, 8000, 8787]) {
       const r = runScenario(seed);
       if (!r.ok) failures.push(report(r));
     }
