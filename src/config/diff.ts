@@ -1,7 +1,7 @@
 // What changed between two configs: the input for reconfiguration (cman_tool version -r, rgmanager's
 // resource delta) and for humans. Pure; stable order: area order below, then document order.
 import type { ClusterConfig, FailoverDomain, FenceMethod, FenceDeviceRef, RawElement, ServiceConfig } from './types.js';
-import { staticResourcePrimaries } from './schema.js';
+import { staticResourcePrimaries } from './primaries.js';
 
 export type ConfigChangeArea =
   | 'version' | 'cluster' | 'cman' | 'totem' | 'quorumd' | 'fence_daemon' | 'node' | 'fencing' | 'fencedevice'

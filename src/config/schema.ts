@@ -6,6 +6,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RawElement } from './types.js';
 import { closest } from './suggest.js';
 import * as generated from './generated/cluster-schema-validate.js';
+import { schemaUrl } from './primaries.js';
+
+export { staticResourcePrimaries } from './primaries.js';
 
 export interface SchemaFinding {
   readonly severity: 'error' | 'warning';
@@ -25,7 +28,6 @@ interface Schema {
   $defs: Record<string, SchemaDef>;
 }
 
-const schemaUrl = new URL('../../../schemas/cluster.schema.json', import.meta.url);
 let compiled: { schema: Schema; validate: ValidateFunction; precompiled: boolean } | undefined;
 
 /**
@@ -56,16 +58,6 @@ export function usingPrecompiledValidator(): boolean {
 /** Tags the schema knows (every element of the RHEL6 rng). */
 export function knownTags(): ReadonlySet<string> {
   return new Set(Object.keys(load().schema.$defs));
-}
-
-/** Resource types of the static schema (service, vm, fs, ip, script, ...) -> primary attribute. */
-export function staticResourcePrimaries(): ReadonlyMap<string, string> {
-  const out = new Map<string, string>();
-  for (const [tag, def] of Object.entries(load().schema.$defs)) {
-    const p = def['x-resource-primary'];
-    if (p !== undefined) out.set(tag, p);
-  }
-  return out;
 }
 
 /** Attribute names the schema allows on `tag` (without the `@`). */

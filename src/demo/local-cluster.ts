@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../api/index.js';
 import type { CmanStatus } from '../api/cman.js';
 import type { RgReply, RgServiceStatus, RgStatus } from '../api/rgmanager.js';
+import { CLUSTERD_ENV, clusterdNodeArgs } from '../cli/clusterd-launch.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const binPath = (cmd: string): string => path.join(repoRoot, 'bin', cmd);
@@ -203,7 +204,7 @@ elif [ -s "$pidf" ]; then
   pid=$(cat "$pidf")
   if kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then exit 0; fi
 fi
-CLUSTER_RUN_DIR=${shq(n.runDir)} CLUSTER_LOG_LEVEL=${shq(logLevel)} nohup ${shq(process.execPath)} ${shq(binPath('clusterd'))} \\
+${Object.entries(CLUSTERD_ENV).map(([k, v]) => `${k}=${shq(v)} `).join('')}CLUSTER_RUN_DIR=${shq(n.runDir)} CLUSTER_LOG_LEVEL=${shq(logLevel)} nohup ${shq(process.execPath)} ${clusterdNodeArgs(binPath('clusterd'), []).map(shq).join(' ')} \\
   -f ${shq(conf)} --node ${shq(n.name)} --run-dir ${shq(n.runDir)} --http-plain </dev/null >>${shq(n.logFile)} 2>&1 9>&- &
 echo $! > "$pidf"
 `;

@@ -12,8 +12,7 @@ import { ApiError, type ApiServer } from '../../api/index.js';
 import type { CcsHistory, CcsNodeResult, CcsUpdateResult } from '../../api/ccs.js';
 import type { AppCommand, JsonValue, KvEntry, ViewInfo } from '../membership/index.js';
 import type { CmanEvents } from '../daemon.js';
-import { loadClusterConfInWorker } from '../config-worker.js';
-import { parseClusterConf } from '../../config/index.js';
+import { ConfigParserWorker } from '../config-worker.js';
 import { CHUNK_BYTES, CONFIG_FRAME_TYPE, decodeChunkMessage, encodeChunkMessage } from './wire.js';
 import { ConfigHistory, commitFile, sha256Hex, withConfigVersion, writeDurable } from './store.js';
 
@@ -33,20 +32,25 @@ const FETCH_MAX_IDLE_ROUNDS = 40;
 /** Config byte blobs this node serves (running, staged, offered). */
 const MAX_BLOBS = 6;
 const MAX_ERROR_CHARS = 800;
-/**
- * Files up to this size are parsed on the event loop (about 5-10 ms for a typical cluster.conf; the
- * parser modules are loaded anyway for diffConfig); bigger ones in a worker thread, so the
- * heartbeat never waits behind a large parse.
- */
+/** Files up to this size are handed to the parser as text; bigger ones it reads from the file. */
 const INLINE_PARSE_MAX_BYTES = 128 * 1024;
+/**
+ * The parser runs in a worker thread (the validator would otherwise stay in this isolate for the
+ * daemon's life: cman/config-worker.ts); the worker stays up this long after its last parse, so the
+ * several parses of one update (initiator, then every member's prepare) and a burst of updates
+ * pay its start once.
+ */
+const PARSER_IDLE_MS = 30_000;
+const PARSE_TIMEOUT_MS = 60_000;
+const MAX_PENDING_PARSES = 8;
 
 /**
- * Parse config bytes (already written to `file`): inline when small, else in a worker. `label` is
- * the name problems and the model carry (the path the file is installed at).
+ * Parse config bytes (already written to `file`). `label` is the name problems and the model carry
+ * (the path the file is installed at); files too big to pass as text are read from `file`.
  */
-async function parseConfig(bytes: Buffer, file: string, label = file): Promise<ParseResult> {
-  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parseClusterConf(bytes.toString('utf8'), label);
-  return loadClusterConfInWorker(file);
+function parseConfig(parser: ConfigParserWorker, bytes: Buffer, file: string, label = file): Promise<ParseResult> {
+  if (bytes.length <= INLINE_PARSE_MAX_BYTES) return parser.parse(bytes.toString('utf8'), label);
+  return parser.load(file);
 }
 
 /** A prepare: "every member in `members`: fetch `sha` from `src`, validate, stage, answer". */
@@ -116,6 +120,7 @@ export class ConfigSync {
   private readonly offs: (() => void)[] = [];
   private syncing: string | undefined;
   private closed = false;
+  private readonly parser = new ConfigParserWorker({ idleMs: PARSER_IDLE_MS, timeoutMs: PARSE_TIMEOUT_MS, maxPending: MAX_PENDING_PARSES });
 
   constructor(private readonly opts: ConfigSyncOptions) {
     this.log = getLogger('ccs', { node: opts.config.nodes.find((n) => n.nodeid === opts.nodeid)?.name ?? String(opts.nodeid) });
@@ -145,8 +150,6 @@ export class ConfigSync {
     api.handle('ccs.rollback', (p) => this.rollback(p.version, p.dryRun === true));
     api.handle('ccs.history', () => this.historyInfo());
     this.catchUp();
-    // Warm the parser (lazy validator load, JIT) so that the first update's prepare is not the slow one.
-    setTimeout(() => { if (!this.closed && this.running.bytes.length <= INLINE_PARSE_MAX_BYTES) parseClusterConf(this.running.bytes.toString('utf8'), this.opts.configPath); }, 1000).unref();
   }
 
   stop(): void {
@@ -155,6 +158,7 @@ export class ConfigSync {
     for (const f of this.fetches.values()) { if (f.timer !== undefined) clearTimeout(f.timer); for (const w of f.waiters) w(new Error('stopping')); }
     this.fetches.clear();
     for (const s of this.staged.values()) rmSync(s.tmp, { force: true });
+    void this.parser.close();
   }
 
   // --- replicated records ---------------------------------------------------------------------
@@ -240,7 +244,7 @@ export class ConfigSync {
   private async validateBytes(bytes: Buffer, tmp: string, version: number): Promise<{ config: ClusterConfig } | { error: string }> {
     try { writeDurable(tmp, bytes); } catch (err) { return { error: `cannot write ${tmp}: ${(err as Error).message}` }; }
     let parsed: ParseResult;
-    try { parsed = await parseConfig(bytes, tmp, this.opts.configPath); } catch (err) { return { error: (err as Error).message }; }
+    try { parsed = await parseConfig(this.parser, bytes, tmp, this.opts.configPath); } catch (err) { return { error: (err as Error).message }; }
     return this.checkParsed(parsed, version);
   }
 
@@ -331,7 +335,7 @@ export class ConfigSync {
     try { bytes = readFileSync(file); } catch (err) { throw new ApiError('ENOENT', `cannot read ${file}: ${(err as Error).message}`); }
     if (bytes.length > MAX_FILE_BYTES) throw new ApiError('EINVAL', `${file} is larger than ${MAX_FILE_BYTES} bytes`);
     let parsed: ParseResult;
-    try { parsed = await parseConfig(bytes, file); } catch (err) { throw new ApiError('EINVAL', `${file}: ${(err as Error).message}`); }
+    try { parsed = await parseConfig(this.parser, bytes, file); } catch (err) { throw new ApiError('EINVAL', `${file}: ${(err as Error).message}`); }
     if (expectVersion !== undefined && parsed.config !== undefined && parsed.config.configVersion !== expectVersion) {
       throw new ApiError('EINVAL', `Not reloading: ${file} has config_version ${parsed.config.configVersion}, not the requested ${expectVersion}`);
     }
@@ -350,7 +354,7 @@ export class ConfigSync {
     writeDurable(tmp, bytes);
     try {
       let parsed: ParseResult;
-      try { parsed = await parseConfig(bytes, tmp); } catch (err) { throw new ApiError('EINVAL', (err as Error).message); }
+      try { parsed = await parseConfig(this.parser, bytes, tmp); } catch (err) { throw new ApiError('EINVAL', (err as Error).message); }
       const r = await this.propagate(bytes, parsed, `version ${version} as ${next}`, dryRun);
       return { ...r, message: `rollback to the content of version ${version}: ${r.message}` };
     } finally { rmSync(tmp, { force: true }); }

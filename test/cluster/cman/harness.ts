@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../support/paths.js';
 import { ApiClient } from '../../../src/api/index.js';
+import { CLUSTERD_ENV, clusterdNodeArgs } from '../../../src/cli/clusterd-launch.js';
 import type { CmanStatus, CmanDiag } from '../../../src/api/cman.js';
 
 export interface NodeDef { name: string; nodeid: number; votes?: number }
@@ -68,10 +69,10 @@ export class TestCluster {
   start(node: string, conf: string, netns?: string): ChildProcess {
     const runDir = this.runDir(node);
     mkdirSync(runDir, { recursive: true });
-    const args = [bin('clusterd'), '-f', conf, '--node', node, '--run-dir', runDir];
+    const args = clusterdNodeArgs(bin('clusterd'), ['-f', conf, '--node', node, '--run-dir', runDir]);
     const cmd = netns !== undefined ? 'ip' : process.execPath;
     const argv = netns !== undefined ? ['netns', 'exec', netns, process.execPath, ...args] : args;
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CLUSTER_LOG_LEVEL: 'info' } });
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...CLUSTERD_ENV, CLUSTER_LOG_LEVEL: 'info' } });
     const log = createWriteStream(path.join(this.dir, `${node}.log`), { flags: 'a' });
     this.logs.push(log);
     child.stderr?.pipe(log);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../support/paths.js';
 import { ApiClient } from '../../../src/api/index.js';
+import { CLUSTERD_ENV, clusterdNodeArgs } from '../../../src/cli/clusterd-launch.js';
 import type { RgStatus } from '../../../src/api/rgmanager.js';
 import { waitFor } from '../cman/harness.js';
 
@@ -97,9 +98,9 @@ export class CongaCluster {
     // Each node its own cluster.conf (propagation writes every node's file), copied at its first start.
     const conf = this.nodeConf(node);
     if (!existsSync(conf)) copyFileSync(this.confPath, conf);
-    const args = [bin('clusterd'), '-f', conf, '--node', node, '--run-dir', runDir, '--http-port', String(this.o.httpPort)];
+    const args = clusterdNodeArgs(bin('clusterd'), ['-f', conf, '--node', node, '--run-dir', runDir, '--http-port', String(this.o.httpPort)]);
     if (this.o.plain) args.push('--http-plain');
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CLUSTER_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...CLUSTERD_ENV, CLUSTER_LOG_LEVEL: 'info' } });
     const log = createWriteStream(path.join(this.dir, `${node}.log`), { flags: 'a' });
     this.logs.push(log);
     child.stderr?.pipe(log);

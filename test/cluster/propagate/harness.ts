@@ -9,6 +9,7 @@ import { ApiClient } from '../../../src/api/index.js';
 import type { CmanStatus } from '../../../src/api/cman.js';
 import type { RgStatus } from '../../../src/api/rgmanager.js';
 import { binPath, pidAlive, waitUntil } from '../../../src/demo/local-cluster.js';
+import { CLUSTERD_ENV, clusterdNodeArgs } from '../../../src/cli/clusterd-launch.js';
 
 export { waitUntil };
 
@@ -124,8 +125,8 @@ ${svcs}
 
   start(node: PNode): void {
     const fd = openSync(node.logFile, 'a');
-    const child = spawn(process.execPath, [binPath('clusterd'), '-f', node.confPath, '--node', node.name, '--run-dir', node.runDir], {
-      stdio: ['ignore', fd, fd], env: { ...process.env, CLUSTER_RUN_DIR: node.runDir, CLUSTER_LOG_LEVEL: process.env['PROPAGATE_LOG_LEVEL'] ?? 'info', CLUSTER_STATE_DIR: '', ...this.nodeEnv.get(node.name) },
+    const child = spawn(process.execPath, clusterdNodeArgs(binPath('clusterd'), ['-f', node.confPath, '--node', node.name, '--run-dir', node.runDir]), {
+      stdio: ['ignore', fd, fd], env: { ...process.env, ...CLUSTERD_ENV, CLUSTER_RUN_DIR: node.runDir, CLUSTER_LOG_LEVEL: process.env['PROPAGATE_LOG_LEVEL'] ?? 'info', CLUSTER_STATE_DIR: '', ...this.nodeEnv.get(node.name) },
     });
     closeSync(fd);
     this.children.set(node.name, child);
