@@ -843,7 +843,7 @@ class Core implements MembershipCore {
     const prevIndex = Math.min(p.nextIndex - 1, this.lastIndex());
     const from = prevIndex - this.logStart;
     // Pipelining: send entries not sent yet, at most a few batches ahead of the acknowledgements.
-    const room = Math.max(0, p.matchIndex + MAX_BATCHES_IN_FLIGHT * this.limits.maxBatchEntries - prevIndex);
+    const room = Math.max(0, this.sendWindowEnd(p) - prevIndex);
     const entries = this.log.slice(from, from + Math.min(this.limits.maxBatchEntries, room));
     if (entries.length > 0) {
       p.nextIndex = prevIndex + entries.length + 1;
@@ -857,14 +857,22 @@ class Core implements MembershipCore {
     // The follower will apply at least up to min(commit, its match) and at most our commit index, and
     // report quorate in the view it then holds: lease only a peer listed in every view from there on
     // (never one that an appended view removes, even if a later one adds it back).
-    const lease = this.listedFrom(n, p.inc, Math.min(commit, prevIndex + entries.length)) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
-    p.commitSent = Math.max(p.commitSent, Math.min(commit, prevIndex + entries.length));
+    const appliesTo = Math.min(commit, prevIndex + entries.length);
+    const lease = this.listedFrom(n, p.inc, appliesTo) ? this.leaseGrant(p, nowMs) : { echo: 0, ms: 0 };
+    p.commitSent = Math.max(p.commitSent, appliesTo);
     this.send(n, { t: 'append', inc: this.inc, term: this.term, prevIndex, prevTerm: this.termAt(prevIndex) ?? 0, entries,
       commit, ts: nowMs, leaseEcho: lease.echo, leaseMs: lease.ms });
   }
 
+  /** Last entry a peer may be sent before more of its acknowledgements arrive (pipelining window). */
+  private sendWindowEnd(p: Peer): number {
+    return p.matchIndex + MAX_BATCHES_IN_FLIGHT * this.limits.maxBatchEntries;
+  }
+
   /** Whether (n, inc) is a member of the view in force at `fromIndex` and of every later view in our log. */
   private listedFrom(n: NodeId, inc: number, fromIndex: number): boolean {
+    // Usual case (every append): no view after fromIndex, so the latest view is the one in force.
+    if (fromIndex >= this.logViewIndex) return isMember(this.logView, n, inc);
     for (let i = this.lastIndex(); i > this.logStart; i--) {
       const b = this.entryAt(i).body;
       if (b.k !== 'view') continue;
@@ -1529,7 +1537,7 @@ class Core implements MembershipCore {
       this.advanceCommit(nowMs);
       const shortLease = p.grantedUntil - nowMs < this.tokenMs / 2 && this.leaseUntil() > nowMs &&
         (p.grantedUntil <= nowMs || nowMs - p.lastSentMs >= this.heartbeatMs / 4);
-      const unsent = p.nextIndex <= this.lastIndex() && p.nextIndex <= p.matchIndex + MAX_BATCHES_IN_FLIGHT * this.limits.maxBatchEntries;
+      const unsent = p.nextIndex <= this.lastIndex() && p.nextIndex <= this.sendWindowEnd(p);
       if (this.role === 'leader' && (unsent || shortLease)) {
         this.sendAppend(from, p, nowMs); // the next entries, or refresh a short lease (just after an election)
       }
