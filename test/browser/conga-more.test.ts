@@ -2,12 +2,12 @@
 // resource's last status result in the service detail, the Configuration tab's dry run and
 // propagation (every node then runs the new version), an invalid edit that propagates nothing,
 // the version list with rollback, and fence device status. Screenshots in test-artifacts/conga-more/.
-import { CHROMIUM, launchChromium } from './chromium.js';
+import { launchChromium, requireChromium } from './chromium.js';
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { inCi, repoRoot } from '../support/paths.js';
+import { repoRoot } from '../support/paths.js';
 import type { CcsHistory } from '../../src/api/ccs.js';
 import { CongaCluster, waitFor } from '../cluster/conga/harness.js';
 import { checkScript, chkService, daemonRequest } from '../cluster/conga/chk.js';
@@ -36,10 +36,7 @@ describe('conga page: resource status, propagation, rollback (Chromium, real 3-n
   }
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (inCi) throw new Error(`${CHROMIUM} is missing (install Debian's chromium)`);
-      this.skip();
-    }
+    requireChromium(this);
     mkdirSync(shots, { recursive: true });
     await cluster.startAll();
     expect((await cluster.passwd(NODES[0]!, 'ada', 'admin', 'ada-password-1')).code).to.equal(0);

@@ -2,12 +2,12 @@
 // 127.0.4.11-13: log in, see members and services, act with a preview, watch a node's death on the
 // open page without reloading, the config editor's errors at their line, and a viewer who cannot
 // act. Screenshots go to test-artifacts/conga/.
-import { CHROMIUM, launchChromium } from './chromium.js';
+import { launchChromium, requireChromium } from './chromium.js';
 import { expect } from 'chai';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { inCi, repoRoot } from '../support/paths.js';
+import { repoRoot } from '../support/paths.js';
 import { CongaCluster, WebUser, request, waitFor } from '../cluster/conga/harness.js';
 
 const NODES = ['127.0.4.11', '127.0.4.12', '127.0.4.13'];
@@ -27,10 +27,7 @@ describe('conga page in Chromium (real 3-node cluster)', function () {
   const cell = (id: string, cls: string) => page.locator(`${row(id)} td.${cls}`).innerText();
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (inCi) throw new Error(`${CHROMIUM} is missing (install Debian's chromium)`);
-      this.skip();
-    }
+    requireChromium(this);
     mkdirSync(shots, { recursive: true });
     await cluster.startAll();
     expect((await cluster.passwd(NODES[0]!, 'ada', 'admin', 'ada-password-1')).code).to.equal(0);
