@@ -369,6 +369,28 @@ describe('membership core', () => {
   });
 
   describe('replicated log', () => {
+    it('a burst of commands from every node costs a bounded number of messages (entries are sent once; commit notices coalesce)', () => {
+      const nodes = 16;
+      const sim = cluster(nodes);
+      sim.run(2 * TOKEN);
+      const before = sim.messagesDelivered;
+      const start = sim.nowMs;
+      const perNode = 6;
+      let req = 1;
+      for (let id = 1; id <= nodes; id++) {
+        for (let k = 0; k < perNode; k++) sim.command(id, req++, { op: 'propose', command: { op: 'put', key: `n${id}/k${k}`, value: k } });
+      }
+      const all = nodes * perNode;
+      expect(sim.runUntil(() => [...sim.nodes.values()].every((n) => n.committed.filter((c) => c.key.startsWith('n')).length === all), 10 * TOKEN),
+        'every command applied everywhere').to.not.equal(null);
+      // Heartbeats alone (2 x 15 per 100 ms) are subtracted; what is left is the commands' own traffic.
+      const heartbeats = Math.ceil((sim.nowMs - start) / (TOKEN / 10)) * 2 * (nodes - 1);
+      const perCommand = (sim.messagesDelivered - before - heartbeats) / all;
+      // An append and a reply per follower, the forward and a share of the commit notices: about
+      // 2 x 15 + a little. Re-sending entries in flight on every broadcast and reply cost 159 here.
+      expect(perCommand).to.be.below(4 * (nodes - 1));
+    });
+
     it('application commands commit once, in the same order, on every member; cas compares versions', () => {
       const sim = cluster(3);
       for (let i = 0; i < 20; i++) sim.command(1 + (i % 3), 100 + i, { op: 'propose', command: { op: 'put', key: `k${i % 4}`, value: i } });
