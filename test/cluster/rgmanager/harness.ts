@@ -162,10 +162,18 @@ export async function placeOn(cluster: TestCluster, nodes: string[], id: string,
     }
     return true;
   });
-  const owner = await waitStarted(cluster, node, id, deadlineMs);
-  if (owner === node) return;
-  const r = await rgRequest(cluster, node, { op: 'relocate', service: id, target: node });
-  if (r.code !== 'RG_ESUCCESS' || r.owner !== node) throw new Error(`could not place ${id} on ${node}: ${r.message} (${r.reason})`);
+  // An operation (a failback, a start) may begin between "started" and the request: rgmanager then
+  // answers RG_EAGAIN ("Temporary failure; try again") and an admin tries again, as placeService in
+  // src/demo/local-cluster.ts does. Bounded by the deadline.
+  const endMs = Date.now() + deadlineMs;
+  for (;;) {
+    const owner = await waitStarted(cluster, node, id, Math.max(1, endMs - Date.now()));
+    if (owner === node) return;
+    const r = await rgRequest(cluster, node, { op: 'relocate', service: id, target: node });
+    if (r.code === 'RG_EAGAIN' && Date.now() < endMs) continue;
+    if (r.code !== 'RG_ESUCCESS' || r.owner !== node) throw new Error(`could not place ${id} on ${node}: ${r.message} (${r.reason})`);
+    return;
+  }
 }
 
 /** Start the nodes one after the other, each once the previous one answers on its socket. */
